@@ -1,0 +1,161 @@
+/**
+ * Every failure this library raises is an {@link EmpowerIDError} with a stable `code`, so callers
+ * can `switch (err.code)` instead of matching message strings. `status` is the HTTP status the
+ * Express layer answers with; `cause` keeps the underlying error for logs.
+ */
+
+/** Stable error codes. Adding a code is a minor change; renaming one is a breaking change. */
+export type EmpowerIDErrorCode =
+  /** An option is missing or wrong; the message names the option. */
+  | 'ERR_CONFIG_INVALID'
+  /** express-session (or another `req.session` provider) is not mounted before the router. */
+  | 'ERR_SESSION_MISSING'
+  /** The IdP could not be reached, timed out, or is in an outage. Status 503. */
+  | 'ERR_IDP_UNAVAILABLE'
+  /** The IdP answered something that is not a valid protocol response (HTML, empty, bad JSON). */
+  | 'ERR_IDP_BAD_RESPONSE'
+  /** The IdP answered with an OAuth error (`invalid_grant`, `invalid_client`, …). */
+  | 'ERR_OAUTH_ERROR'
+  /** The authorization response carried `error=` (for example `access_denied`). */
+  | 'ERR_AUTHORIZATION_DENIED'
+  /** The callback arrived without a login transaction in the session (expired, replayed, forged). */
+  | 'ERR_CALLBACK_NO_TRANSACTION'
+  /** The callback's `state` is missing or does not match the login transaction. */
+  | 'ERR_STATE_MISMATCH'
+  /** The ID token failed validation (signature, issuer, audience, nonce, expiry, hashes). */
+  | 'ERR_ID_TOKEN_INVALID'
+  /** The callback request is malformed (no code, wrong method, …). */
+  | 'ERR_CALLBACK_INVALID'
+  /** The route needs a signed-in user. Status 401. */
+  | 'ERR_LOGIN_REQUIRED'
+  /** A refresh was requested but the session holds no refresh token, or the IdP refused it. */
+  | 'ERR_REFRESH_FAILED'
+  /** RFC 6750: no bearer token in the request. Status 401. */
+  | 'ERR_BEARER_MISSING'
+  /** RFC 6750 `invalid_request`: malformed or ambiguous bearer request. Status 400. */
+  | 'ERR_BEARER_INVALID_REQUEST'
+  /** RFC 6750 `invalid_token`: inactive, expired, revoked or foreign token. Status 401. */
+  | 'ERR_BEARER_INVALID_TOKEN'
+  /** RFC 6750 `insufficient_scope`: the token lacks a scope or role. Status 403. */
+  | 'ERR_BEARER_INSUFFICIENT_SCOPE'
+  /** A key, certificate or assertion input could not be used. */
+  | 'ERR_ASSERTION_INVALID';
+
+export interface EmpowerIDErrorOptions {
+  status?: number;
+  cause?: unknown;
+}
+
+/** Base class of every error this library throws. */
+export class EmpowerIDError extends Error {
+  readonly code: EmpowerIDErrorCode;
+  /** HTTP status the Express layer answers with. */
+  readonly status: number;
+
+  constructor(code: EmpowerIDErrorCode, message: string, options: EmpowerIDErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.status = options.status ?? 500;
+  }
+}
+
+/** A configuration problem found at construction. `option` names the offending option. */
+export class ConfigurationError extends EmpowerIDError {
+  readonly option: string;
+  constructor(option: string, message: string) {
+    super('ERR_CONFIG_INVALID', `empowerid: option "${option}" ${message}`, { status: 500 });
+    this.option = option;
+  }
+}
+
+/** The IdP is down, slow or in an outage. Answered as 503 with `Retry-After`. */
+export class IdPUnavailableError extends EmpowerIDError {
+  /** Seconds a client should wait before trying again. */
+  readonly retryAfter: number;
+  constructor(message: string, options: { cause?: unknown; retryAfter?: number } = {}) {
+    super('ERR_IDP_UNAVAILABLE', message, { status: 503, cause: options.cause });
+    this.retryAfter = options.retryAfter ?? 5;
+  }
+}
+
+/** The IdP answered, but with something that is not a valid protocol response. Answered as 503. */
+export class IdPResponseError extends EmpowerIDError {
+  readonly retryAfter: number;
+  constructor(message: string, options: { cause?: unknown; retryAfter?: number } = {}) {
+    super('ERR_IDP_BAD_RESPONSE', message, { status: 503, cause: options.cause });
+    this.retryAfter = options.retryAfter ?? 5;
+  }
+}
+
+/** The IdP answered with an OAuth 2.0 error response. */
+export class OAuthError extends EmpowerIDError {
+  /** The OAuth `error` code, for example `invalid_grant`. */
+  readonly error: string;
+  readonly error_description: string | undefined;
+  constructor(
+    error: string,
+    description: string | undefined,
+    options: { status?: number; cause?: unknown; code?: EmpowerIDErrorCode } = {},
+  ) {
+    super(
+      options.code ?? 'ERR_OAUTH_ERROR',
+      `empowerid: the identity provider answered ${error}${description ? `: ${description}` : ''}`,
+      { status: options.status ?? 400, cause: options.cause },
+    );
+    this.error = error;
+    this.error_description = description;
+  }
+}
+
+/** A failed sign-in callback: state, transaction, ID token or malformed request. */
+export class CallbackError extends EmpowerIDError {
+  constructor(
+    code: Extract<
+      EmpowerIDErrorCode,
+      'ERR_CALLBACK_NO_TRANSACTION' | 'ERR_STATE_MISMATCH' | 'ERR_ID_TOKEN_INVALID' | 'ERR_CALLBACK_INVALID'
+    >,
+    message: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(code, message, { status: 400, cause: options.cause });
+  }
+}
+
+/** RFC 6750 bearer-token errors, with a ready `WWW-Authenticate` header value. */
+export class BearerError extends EmpowerIDError {
+  /** The RFC 6750 error code, absent when no token was sent at all. */
+  readonly error: 'invalid_request' | 'invalid_token' | 'insufficient_scope' | undefined;
+  readonly error_description: string | undefined;
+  /** The value for the `WWW-Authenticate` response header. */
+  readonly wwwAuthenticate: string;
+  constructor(
+    code: Extract<
+      EmpowerIDErrorCode,
+      'ERR_BEARER_MISSING' | 'ERR_BEARER_INVALID_REQUEST' | 'ERR_BEARER_INVALID_TOKEN' | 'ERR_BEARER_INSUFFICIENT_SCOPE'
+    >,
+    description: string | undefined,
+    options: { realm?: string; scope?: string[]; cause?: unknown } = {},
+  ) {
+    const table = {
+      ERR_BEARER_MISSING: [401, undefined],
+      ERR_BEARER_INVALID_REQUEST: [400, 'invalid_request'],
+      ERR_BEARER_INVALID_TOKEN: [401, 'invalid_token'],
+      ERR_BEARER_INSUFFICIENT_SCOPE: [403, 'insufficient_scope'],
+    } as const;
+    const [status, error] = table[code];
+    super(code, `empowerid: ${description ?? 'a bearer token is required'}`, { status, cause: options.cause });
+    this.error = error;
+    this.error_description = description;
+    const params = [`realm="${quote(options.realm ?? 'api')}"`];
+    if (error) params.push(`error="${error}"`);
+    if (error && description) params.push(`error_description="${quote(description)}"`);
+    if (options.scope?.length) params.push(`scope="${quote(options.scope.join(' '))}"`);
+    this.wwwAuthenticate = `Bearer ${params.join(', ')}`;
+  }
+}
+
+// RFC 6750 §3: auth-param values are quoted-strings; drop characters that would break the header.
+function quote(value: string): string {
+  return value.replace(/[\\"\r\n]/g, '');
+}
