@@ -1,0 +1,418 @@
+import { type KeyObject, createPrivateKey, timingSafeEqual } from 'node:crypto';
+import { importPKCS8 } from 'jose';
+import * as oidc from 'openid-client';
+import { CallbackError, ConfigurationError, IdPResponseError, OAuthError } from '../errors.js';
+import { type ClientOptions, type ResolvedClientConfig, resolveClientConfig } from './config.js';
+import { debug } from './debug.js';
+import { MetadataSource } from './endpoints.js';
+import { defaultFetch } from './http.js';
+import { mapError } from './map-error.js';
+import { type TokenSet, withExpiry } from './tokens.js';
+
+const log = debug('client');
+
+/** `code` (default) or EmpowerID's hybrid `code id_token` (answered in the query string). */
+export type ResponseType = 'code' | 'code id_token';
+
+/** Everything the callback needs to finish a login; kept server-side (in the session) only. */
+export interface LoginTransaction {
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+  redirectUri: string;
+  responseType: ResponseType;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+  returnTo?: string;
+  prompt?: string;
+}
+
+export interface AuthorizationRequest {
+  redirectUri: string;
+  scope?: string;
+  responseType?: ResponseType;
+  prompt?: string;
+  /** More authorization parameters (e.g. `login_hint`, `acr_values`). Cannot override PKCE, state or nonce. */
+  extra?: Record<string, string>;
+  returnTo?: string;
+}
+
+export interface CallbackParams {
+  /** The authorization response parameters: the callback's query (GET) or form body (POST). */
+  params: Record<string, unknown>;
+  transaction: LoginTransaction;
+}
+
+export interface EndSessionRequest {
+  idTokenHint?: string;
+  postLogoutRedirectUri?: string;
+  state?: string;
+  /** EmpowerID's `global_logout`: end every application's session too. The IdP's default is true. */
+  globalLogout?: boolean;
+}
+
+/** RFC 7662 answer, with EmpowerID's documented fields typed. */
+export interface IntrospectionResponse {
+  active: boolean;
+  client_id?: string;
+  username?: string;
+  scope?: string;
+  exp?: number;
+  iat?: number;
+  nbf?: number;
+  sub?: string;
+  iss?: string;
+  aud?: string | string[];
+  token_type?: string;
+  [claim: string]: unknown;
+}
+
+/** EmpowerID's userinfo answer. Standard OIDC providers answer `sub`, `name`, … instead. */
+export interface UserInfo {
+  id?: string;
+  sub?: string;
+  username?: string;
+  first_name?: string;
+  last_name?: string;
+  email?: string;
+  organization?: string;
+  business_role_locations?: string[];
+  [claim: string]: unknown;
+}
+
+type Flavour = 'token' | 'hybrid' | 'basic';
+const PROTECTED_PARAMS = new Set(['state', 'nonce', 'code_challenge', 'code_challenge_method', 'client_id', 'redirect_uri', 'response_type']);
+
+/**
+ * The framework-free EmpowerID client. The Express routers are thin callers of these methods.
+ *
+ * @example
+ * ```ts
+ * const eid = createClient({ server: 'https://eid.example.com', clientId: '…', clientSecret: '…' });
+ * const info = await eid.introspect(accessToken);
+ * ```
+ */
+export class EmpowerIDClient {
+  readonly config: ResolvedClientConfig;
+  readonly #fetch: typeof globalThis.fetch;
+  readonly #metadata: MetadataSource;
+  #configs: Map<Flavour, Promise<oidc.Configuration>> = new Map();
+
+  constructor(options: ClientOptions | ResolvedClientConfig) {
+    this.config = Object.isFrozen(options) && options.server instanceof URL
+      ? (options as ResolvedClientConfig)
+      : resolveClientConfig(options as ClientOptions);
+    if (this.config.clientAuthMethod === 'private_key_jwt') checkPrivateKey(this.config.privateKey);
+    this.#fetch = this.config.fetch ?? defaultFetch();
+    this.#metadata = new MetadataSource(this.config, this.#fetch);
+  }
+
+  /** Starts discovery without waiting; an IdP that is down is retried in the background. */
+  warmUp(): void {
+    this.#metadata.warmUp();
+  }
+
+  /** The provider metadata: discovery merged with EmpowerID's layout and your overrides. */
+  metadata(): Promise<oidc.ServerMetadata> {
+    return this.#metadata.get();
+  }
+
+  /** The raw `fetch` this client sends requests with (pooled keep-alive unless you gave one). */
+  get fetch(): typeof globalThis.fetch {
+    return this.#fetch;
+  }
+
+  /** @internal An openid-client Configuration for one client-authentication flavour. */
+  configuration(flavour: Flavour = 'token'): Promise<oidc.Configuration> {
+    let c = this.#configs.get(flavour);
+    if (!c) {
+      c = this.#metadata.get().then(async (metadata) => this.#build(metadata, flavour, await this.#auth(flavour)));
+      // A failed discovery must not be remembered here; MetadataSource owns the retry policy.
+      c.catch(() => this.#configs.delete(flavour));
+      this.#configs.set(flavour, c);
+    }
+    return c;
+  }
+
+  /**
+   * Builds the authorization URL with PKCE S256, state and nonce, and the transaction to keep
+   * server-side until the callback.
+   */
+  async startLogin(request: AuthorizationRequest): Promise<{ url: URL; transaction: LoginTransaction }> {
+    const responseType = request.responseType ?? 'code';
+    const config = await this.configuration(responseType === 'code id_token' ? 'hybrid' : 'token');
+    const codeVerifier = oidc.randomPKCECodeVerifier();
+    const transaction: LoginTransaction = {
+      state: oidc.randomState(),
+      nonce: oidc.randomNonce(),
+      codeVerifier,
+      redirectUri: request.redirectUri,
+      responseType,
+      createdAt: this.config.clock(),
+      ...(request.returnTo !== undefined && { returnTo: request.returnTo }),
+      ...(request.prompt !== undefined && { prompt: request.prompt }),
+    };
+    const params: Record<string, string> = {};
+    for (const [k, v] of Object.entries(request.extra ?? {})) if (!PROTECTED_PARAMS.has(k)) params[k] = v;
+    Object.assign(params, {
+      redirect_uri: request.redirectUri,
+      response_type: responseType,
+      scope: request.scope ?? 'openid',
+      state: transaction.state,
+      nonce: transaction.nonce,
+      code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
+    });
+    if (request.prompt) params.prompt = request.prompt;
+    const url = oidc.buildAuthorizationUrl(config, params);
+    log('authorization request response_type=%s prompt=%s', responseType, request.prompt ?? '-');
+    return { url, transaction };
+  }
+
+  /**
+   * Finishes a login: checks `state`, exchanges the code with the PKCE verifier, and validates
+   * the ID token (signature, issuer, audience, nonce, expiry, `c_hash`/`at_hash`).
+   */
+  async callback({ params, transaction }: CallbackParams): Promise<TokenSet> {
+    const p = stringParams(params);
+    if (p.error) {
+      if (p.state !== undefined && !safeEqual(p.state, transaction.state)) {
+        throw new CallbackError('ERR_STATE_MISMATCH', 'empowerid: the callback "state" does not match the login request');
+      }
+      throw new OAuthError(p.error, p.error_description, { status: p.error === 'access_denied' ? 403 : 400, code: 'ERR_AUTHORIZATION_DENIED' });
+    }
+    if (p.state === undefined) throw new CallbackError('ERR_STATE_MISMATCH', 'empowerid: the callback has no "state" parameter');
+    if (!safeEqual(p.state, transaction.state)) {
+      throw new CallbackError('ERR_STATE_MISMATCH', 'empowerid: the callback "state" does not match the login request');
+    }
+    if (!p.code) throw new CallbackError('ERR_CALLBACK_INVALID', 'empowerid: the callback has no "code" parameter');
+    const hybrid = transaction.responseType === 'code id_token';
+    if (hybrid && !p.id_token) {
+      throw new CallbackError('ERR_ID_TOKEN_INVALID', 'empowerid: response_type "code id_token" requires an id_token in the callback');
+    }
+    const config = await this.configuration(hybrid ? 'hybrid' : 'token');
+    // Rebuild the URL from the registered redirect URI, so a proxy's view of the host cannot
+    // change the redirect_uri sent to the token endpoint. EmpowerID answers hybrid responses in
+    // the query; openid-client reads hybrid parameters from the fragment, so move them there.
+    const current = new URL(transaction.redirectUri);
+    const search = new URLSearchParams();
+    for (const [k, v] of Object.entries(p)) search.set(k, v);
+    if (hybrid) current.hash = search.toString();
+    else for (const [k, v] of search) current.searchParams.set(k, v);
+    try {
+      const response = await oidc.authorizationCodeGrant(config, current, {
+        pkceCodeVerifier: transaction.codeVerifier,
+        expectedState: transaction.state,
+        expectedNonce: transaction.nonce,
+        idTokenExpected: true,
+      });
+      return withExpiry(response as never, this.config.clock(), response.claims());
+    } catch (err) {
+      throw mapError(err, 'the token endpoint', 'callback');
+    }
+  }
+
+  /** Refresh token grant. A rotated refresh token comes back in `refresh_token`. */
+  async refresh(refreshToken: string, parameters?: Record<string, string>): Promise<TokenSet> {
+    const config = await this.configuration('token');
+    try {
+      const response = await oidc.refreshTokenGrant(config, refreshToken, parameters);
+      return withExpiry(response as never, this.config.clock(), response.claims());
+    } catch (err) {
+      throw mapError(err, 'the token endpoint');
+    }
+  }
+
+  /** RP-initiated logout URL, with EmpowerID's `global_logout`. */
+  async endSessionUrl(request: EndSessionRequest = {}): Promise<URL> {
+    const config = await this.configuration('token');
+    const params: Record<string, string> = {};
+    if (request.idTokenHint) params.id_token_hint = request.idTokenHint;
+    if (request.postLogoutRedirectUri) params.post_logout_redirect_uri = request.postLogoutRedirectUri;
+    if (request.state) params.state = request.state;
+    if (request.globalLogout !== undefined) params.global_logout = String(request.globalLogout);
+    if (!params.id_token_hint) params.client_id = this.config.clientId;
+    return oidc.buildEndSessionUrl(config, params);
+  }
+
+  /** RFC 7662 introspection at EmpowerID's tokeninfo endpoint (HTTP Basic client credentials). */
+  async introspect(token: string, tokenTypeHint: 'access_token' | 'refresh_token' = 'access_token'): Promise<IntrospectionResponse> {
+    const config = await this.configuration('basic');
+    try {
+      return (await oidc.tokenIntrospection(config, token, { token_type_hint: tokenTypeHint })) as IntrospectionResponse;
+    } catch (err) {
+      throw mapError(err, 'the tokeninfo endpoint');
+    }
+  }
+
+  /** RFC 7009 revocation at EmpowerID's tokenrevoke endpoint (HTTP Basic client credentials). */
+  async revoke(token: string, tokenTypeHint: 'access_token' | 'refresh_token' = 'access_token'): Promise<void> {
+    const config = await this.configuration('basic');
+    try {
+      await oidc.tokenRevocation(config, token, { token_type_hint: tokenTypeHint });
+    } catch (err) {
+      throw mapError(err, 'the tokenrevoke endpoint');
+    }
+  }
+
+  /**
+   * The userinfo profile. EmpowerID style (default): POST with Basic client credentials and the
+   * token in the `access_token` form field; `bearer` style: the standard OIDC request.
+   */
+  async userinfo(accessToken: string): Promise<UserInfo> {
+    const metadata = await this.metadata();
+    const endpoint = metadata.userinfo_endpoint as string;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    let body: string | undefined;
+    if (this.config.userinfoStyle === 'empowerid') {
+      headers.authorization = basicAuth(this.config.clientId, this.config.clientSecret ?? '');
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams({ access_token: accessToken }).toString();
+    } else {
+      headers.authorization = `Bearer ${accessToken}`;
+    }
+    let response: Response;
+    try {
+      response = await this.#fetch(endpoint, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers,
+        ...(body !== undefined && { body }),
+        signal: AbortSignal.timeout(this.config.timeoutMs),
+      });
+    } catch (err) {
+      throw mapError(err, 'the userinfo endpoint');
+    }
+    return (await readJsonObject(response, 'the userinfo endpoint')) as UserInfo;
+  }
+
+  /** Stops background discovery retries. */
+  close(): void {
+    this.#metadata.close();
+  }
+
+  // tokeninfo, tokenrevoke and token exchange take HTTP Basic whatever the token endpoint uses.
+  async #auth(flavour: Flavour): Promise<oidc.ClientAuth> {
+    const c = this.config;
+    if (flavour === 'basic' || c.clientAuthMethod === 'client_secret_basic') return oidc.ClientSecretBasic(c.clientSecret);
+    if (c.clientAuthMethod === 'private_key_jwt') return oidc.PrivateKeyJwt(await toCryptoKey(c.privateKey));
+    return oidc.ClientSecretPost(c.clientSecret);
+  }
+
+  #build(metadata: oidc.ServerMetadata, flavour: Flavour, auth: oidc.ClientAuth): oidc.Configuration {
+    const c = this.config;
+    const config = new oidc.Configuration(
+      metadata,
+      c.clientId,
+      {
+        client_secret: c.clientSecret,
+        id_token_signed_response_alg: c.idTokenSigningAlg,
+        [oidc.clockTolerance]: c.clockToleranceSeconds,
+      },
+      auth,
+    );
+    config[oidc.customFetch] = tolerantTokenFetch(this.#fetch, metadata.token_endpoint) as oidc.CustomFetch;
+    config.timeout = Math.ceil(c.timeoutMs / 1000);
+    if (Object.values(metadata).some((v) => typeof v === 'string' && v.startsWith('http://'))) {
+      oidc.allowInsecureRequests(config);
+    }
+    // Check ID-token signatures against the JWKS even for tokens from the token endpoint: a
+    // token signed by another key or with alg "none" must never start a session.
+    if (metadata.jwks_uri) oidc.enableNonRepudiationChecks(config);
+    if (flavour === 'hybrid') oidc.useCodeIdTokenResponseType(config);
+    return config;
+  }
+}
+
+/** Creates the framework-free client. Options are validated here, once. */
+export function createClient(options: ClientOptions): EmpowerIDClient {
+  return new EmpowerIDClient(options);
+}
+
+/**
+ * EmpowerID documents `"id_token": null` in refresh and token-exchange answers; the OAuth
+ * libraries (rightly, per RFC 6749) reject a null where a string is expected. Drop null fields
+ * from token-endpoint answers only, so nothing else is rewritten.
+ */
+function tolerantTokenFetch(fetch: typeof globalThis.fetch, tokenEndpoint: string | undefined) {
+  return async (url: string, options: RequestInit): Promise<Response> => {
+    const response = await fetch(url, options);
+    if (url !== tokenEndpoint || !response.ok || !(response.headers.get('content-type') ?? '').includes('json')) {
+      return response;
+    }
+    const text = await response.text();
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return new Response(text, { status: response.status, headers: response.headers });
+    }
+    if (json && typeof json === 'object' && !Array.isArray(json)) {
+      for (const [k, v] of Object.entries(json)) if (v === null) delete (json as Record<string, unknown>)[k];
+    }
+    return new Response(JSON.stringify(json), { status: response.status, headers: response.headers });
+  };
+}
+
+/** @internal Reads a JSON object answer, mapping OAuth errors and garbage to coded errors. */
+export async function readJsonObject(response: Response, where: string): Promise<Record<string, unknown>> {
+  const text = await response.text().catch(() => '');
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  if (response.status >= 500) throw mapError(new oidc.ResponseBodyError('server error', { cause: json ?? {}, response } as never), where);
+  const record = json && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>) : undefined;
+  if (!response.ok) {
+    if (record && typeof record.error === 'string') {
+      throw new OAuthError(record.error, typeof record.error_description === 'string' ? record.error_description : undefined, {
+        status: response.status === 401 ? 401 : 400,
+      });
+    }
+    const challenge = response.headers.get('www-authenticate');
+    if (response.status === 401 || response.status === 403) {
+      throw new OAuthError(/invalid_token/.test(challenge ?? '') ? 'invalid_token' : 'unauthorized', undefined, { status: 401 });
+    }
+    throw new IdPResponseError(`empowerid: ${where} answered HTTP ${response.status}`);
+  }
+  if (!record) throw new IdPResponseError(`empowerid: ${where} did not answer a JSON object`);
+  return record;
+}
+
+/** @internal RFC 6749 §2.3.1: form-encode id and secret before base64. */
+export function basicAuth(id: string, secret: string): string {
+  const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
+  return `Basic ${Buffer.from(`${enc(id)}:${enc(secret)}`).toString('base64')}`;
+}
+
+/** Checked synchronously at construction so a bad key fails at startup, not at the first login. */
+function checkPrivateKey(key: ResolvedClientConfig['privateKey']): KeyObject {
+  try {
+    const keyObject = typeof key === 'string' ? createPrivateKey(key) : (key as KeyObject);
+    if (keyObject.type !== 'private' || keyObject.asymmetricKeyType !== 'rsa') throw new Error('not an RSA private key');
+    return keyObject;
+  } catch (cause) {
+    throw new ConfigurationError('privateKey', `could not be read as an RSA private key (${(cause as Error).message})`);
+  }
+}
+
+async function toCryptoKey(key: ResolvedClientConfig['privateKey']): Promise<oidc.CryptoKey> {
+  const pem = checkPrivateKey(key).export({ type: 'pkcs8', format: 'pem' }) as string;
+  return (await importPKCS8(pem, 'RS256')) as oidc.CryptoKey;
+}
+
+function stringParams(params: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(params ?? {})) {
+    if (typeof v === 'string') out[k] = v;
+    else if (v !== undefined) throw new CallbackError('ERR_CALLBACK_INVALID', `empowerid: the callback parameter "${k}" is repeated or malformed`);
+  }
+  return out;
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const ab = Buffer.from(a);
+  const bb = Buffer.from(b);
+  return ab.length === bb.length && timingSafeEqual(ab, bb);
+}

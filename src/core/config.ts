@@ -1,0 +1,251 @@
+import type { KeyObject } from 'node:crypto';
+import { ConfigurationError } from '../errors.js';
+
+/** How the client authenticates at the token endpoint. EmpowerID documents `client_secret_post`. */
+export type ClientAuthMethod = 'client_secret_post' | 'client_secret_basic' | 'private_key_jwt';
+
+/** Overrides for single endpoints; anything left out comes from discovery or EmpowerID's layout. */
+export interface EndpointOverrides {
+  authorization?: string;
+  token?: string;
+  introspection?: string;
+  revocation?: string;
+  userinfo?: string;
+  endSession?: string;
+  jwks?: string;
+}
+
+/** Options shared by `createClient`, `empowerid()` and `requireToken()`. */
+export interface ClientOptions {
+  /** EmpowerID base URL, e.g. `https://eid.example.com`. Endpoints are derived from it. */
+  server: string;
+  clientId: string;
+  /** Required for `client_secret_post` / `client_secret_basic`, and for tokeninfo, tokenrevoke, userinfo. */
+  clientSecret?: string;
+  /** Default `client_secret_post`, as EmpowerID documents. */
+  clientAuthMethod?: ClientAuthMethod;
+  /** PEM (PKCS#8) private key or KeyObject, for `private_key_jwt`. */
+  privateKey?: string | KeyObject;
+  /** Discovery document URL. Default `${server}/oauth/.well-known/openid-configuration`. */
+  discoveryUrl?: string;
+  /** `false` skips discovery: then `issuer` and `endpoints.jwks` must be given. Default `true`. */
+  discovery?: boolean;
+  /** Expected `iss`. Default: the discovery document's `issuer` (for EmpowerID, `EmpowerID`). */
+  issuer?: string;
+  endpoints?: EndpointOverrides;
+  /** Accept an `http://` server that is not on a loopback host. Never do this in production. */
+  allowInsecureHttp?: boolean;
+  /** Timeout of every request to the IdP, in milliseconds. Default 5000. */
+  timeoutMs?: number;
+  /** Clock tolerance for ID tokens and introspection answers, in seconds. Default 60. */
+  clockToleranceSeconds?: number;
+  /** A `fetch` to use for every IdP request. Default: a pooled keep-alive client (undici). */
+  fetch?: typeof globalThis.fetch;
+  /** `empowerid` (POST, Basic client credentials, `access_token` form field) or `bearer`. */
+  userinfoStyle?: 'empowerid' | 'bearer';
+  /** Expected ID-token signing algorithm. Default `RS256`. */
+  idTokenSigningAlg?: string;
+  /** Base delay of discovery retries (doubles up to 30 s). Default 500 ms. */
+  discoveryRetryBaseMs?: number;
+  /** Clock, in milliseconds since the epoch. Default `Date.now`. */
+  clock?: () => number;
+}
+
+export interface ResolvedClientConfig {
+  readonly server: URL;
+  readonly clientId: string;
+  readonly clientSecret: string | undefined;
+  readonly clientAuthMethod: ClientAuthMethod;
+  readonly privateKey: string | KeyObject | undefined;
+  readonly discoveryUrl: URL | undefined;
+  readonly issuer: string | undefined;
+  readonly endpoints: Readonly<EndpointOverrides>;
+  readonly allowInsecureHttp: boolean;
+  readonly timeoutMs: number;
+  readonly clockToleranceSeconds: number;
+  readonly fetch: typeof globalThis.fetch | undefined;
+  readonly userinfoStyle: 'empowerid' | 'bearer';
+  readonly idTokenSigningAlg: string;
+  readonly discoveryRetryBaseMs: number;
+  readonly clock: () => number;
+}
+
+/** The one table of defaults. */
+export const CLIENT_DEFAULTS = {
+  clientAuthMethod: 'client_secret_post',
+  timeoutMs: 5000,
+  clockToleranceSeconds: 60,
+  userinfoStyle: 'empowerid',
+  idTokenSigningAlg: 'RS256',
+  discoveryRetryBaseMs: 500,
+} as const;
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+/** True for hosts where plain `http://` is acceptable (tests, the example app). */
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname) || hostname.endsWith('.localhost');
+}
+
+/**
+ * Validates client options once, at construction, and returns a frozen config. Every error names
+ * the option, so a typo fails at startup instead of as an HTTP 500 on the first login.
+ */
+export function resolveClientConfig(options: ClientOptions): ResolvedClientConfig {
+  if (options === null || typeof options !== 'object') {
+    throw new ConfigurationError('options', 'must be an object');
+  }
+  const allowInsecureHttp = optionalBoolean(options, 'allowInsecureHttp') ?? false;
+  const server = url('server', requiredString(options, 'server'), allowInsecureHttp);
+  if (server.search || server.hash) throw new ConfigurationError('server', 'must not contain a query or fragment');
+  const clientId = requiredString(options, 'clientId');
+  const clientSecret = optionalString(options, 'clientSecret');
+  const clientAuthMethod = oneOf(options, 'clientAuthMethod', [
+    'client_secret_post',
+    'client_secret_basic',
+    'private_key_jwt',
+  ]) ?? CLIENT_DEFAULTS.clientAuthMethod;
+  const privateKey = options.privateKey;
+  if (clientAuthMethod === 'private_key_jwt') {
+    if (privateKey === undefined || (typeof privateKey !== 'string' && typeof privateKey !== 'object')) {
+      throw new ConfigurationError('privateKey', 'is required when clientAuthMethod is "private_key_jwt"');
+    }
+  } else if (clientSecret === undefined) {
+    throw new ConfigurationError('clientSecret', `is required when clientAuthMethod is "${clientAuthMethod}"`);
+  }
+
+  const discovery = optionalBoolean(options, 'discovery') ?? true;
+  const endpoints = resolveEndpoints(options.endpoints, allowInsecureHttp);
+  const issuer = optionalString(options, 'issuer');
+  if (!discovery) {
+    if (issuer === undefined) throw new ConfigurationError('issuer', 'is required when discovery is false');
+    if (endpoints.jwks === undefined) {
+      throw new ConfigurationError('endpoints.jwks', 'is required when discovery is false');
+    }
+  }
+  const discoveryUrl = discovery
+    ? url('discoveryUrl', optionalString(options, 'discoveryUrl') ?? `${trimSlash(server.href)}/oauth/.well-known/openid-configuration`, allowInsecureHttp)
+    : undefined;
+
+  const fetchOption = options.fetch;
+  if (fetchOption !== undefined && typeof fetchOption !== 'function') {
+    throw new ConfigurationError('fetch', 'must be a function with the signature of the global fetch');
+  }
+  const clock = options.clock;
+  if (clock !== undefined && typeof clock !== 'function') throw new ConfigurationError('clock', 'must be a function returning milliseconds');
+
+  return Object.freeze({
+    server,
+    clientId,
+    clientSecret,
+    clientAuthMethod,
+    privateKey,
+    discoveryUrl,
+    issuer,
+    endpoints: Object.freeze(endpoints),
+    allowInsecureHttp,
+    timeoutMs: positiveNumber(options, 'timeoutMs') ?? CLIENT_DEFAULTS.timeoutMs,
+    clockToleranceSeconds: nonNegativeNumber(options, 'clockToleranceSeconds') ?? CLIENT_DEFAULTS.clockToleranceSeconds,
+    fetch: fetchOption,
+    userinfoStyle: oneOf(options, 'userinfoStyle', ['empowerid', 'bearer']) ?? CLIENT_DEFAULTS.userinfoStyle,
+    idTokenSigningAlg: optionalString(options, 'idTokenSigningAlg') ?? CLIENT_DEFAULTS.idTokenSigningAlg,
+    discoveryRetryBaseMs: positiveNumber(options, 'discoveryRetryBaseMs') ?? CLIENT_DEFAULTS.discoveryRetryBaseMs,
+    clock: clock ?? Date.now,
+  });
+}
+
+function resolveEndpoints(value: unknown, allowInsecureHttp: boolean): EndpointOverrides {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object') throw new ConfigurationError('endpoints', 'must be an object');
+  const known = ['authorization', 'token', 'introspection', 'revocation', 'userinfo', 'endSession', 'jwks'] as const;
+  const out: EndpointOverrides = {};
+  for (const key of Object.keys(value)) {
+    if (!(known as readonly string[]).includes(key)) {
+      throw new ConfigurationError(`endpoints.${key}`, `is not a known endpoint (known: ${known.join(', ')})`);
+    }
+  }
+  for (const key of known) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'string') throw new ConfigurationError(`endpoints.${key}`, 'must be a URL string');
+    out[key] = url(`endpoints.${key}`, v, allowInsecureHttp).href;
+  }
+  return out;
+}
+
+// Option readers: each names the option in its error.
+
+/** @internal */
+export function requiredString(o: object, name: string): string {
+  const v = (o as Record<string, unknown>)[name];
+  if (typeof v !== 'string' || v.trim() === '') throw new ConfigurationError(name, 'is required and must be a non-empty string');
+  return v;
+}
+
+/** @internal */
+export function optionalString(o: object, name: string): string | undefined {
+  const v = (o as Record<string, unknown>)[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || v === '') throw new ConfigurationError(name, 'must be a non-empty string');
+  return v;
+}
+
+/** @internal */
+export function optionalBoolean(o: object, name: string): boolean | undefined {
+  const v = (o as Record<string, unknown>)[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'boolean') throw new ConfigurationError(name, 'must be true or false');
+  return v;
+}
+
+/** @internal */
+export function positiveNumber(o: object, name: string): number | undefined {
+  const v = (o as Record<string, unknown>)[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new ConfigurationError(name, 'must be a positive number');
+  return v;
+}
+
+/** @internal */
+export function nonNegativeNumber(o: object, name: string): number | undefined {
+  const v = (o as Record<string, unknown>)[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ConfigurationError(name, 'must be a number ≥ 0');
+  return v;
+}
+
+/** @internal */
+export function oneOf<T extends string>(o: object, name: string, allowed: readonly T[]): T | undefined {
+  const v = (o as Record<string, unknown>)[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
+    throw new ConfigurationError(name, `must be one of ${allowed.map((a) => `"${a}"`).join(', ')}`);
+  }
+  return v as T;
+}
+
+/** @internal Parses an absolute http(s) URL; plain http only for loopback hosts unless allowed. */
+export function url(name: string, value: string, allowInsecureHttp: boolean): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigurationError(name, `must be an absolute URL (got "${value}")`);
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new ConfigurationError(name, 'must be an http(s) URL');
+  }
+  if (parsed.protocol === 'http:' && !allowInsecureHttp && !isLoopbackHost(parsed.hostname)) {
+    throw new ConfigurationError(
+      name,
+      `uses http:// on a non-loopback host (${parsed.hostname}); use https://, or set allowInsecureHttp: true for a development IdP`,
+    );
+  }
+  if (parsed.username || parsed.password) throw new ConfigurationError(name, 'must not contain credentials');
+  return parsed;
+}
+
+/** @internal */
+export function trimSlash(s: string): string {
+  return s.endsWith('/') ? s.slice(0, -1) : s;
+}

@@ -1,0 +1,48 @@
+import type { IDToken } from 'openid-client';
+
+/** A token endpoint answer with an absolute expiry. EmpowerID adds `id` (the person GUID). */
+export interface TokenSet {
+  access_token: string;
+  token_type: string;
+  /** Seconds, as the IdP sent it. */
+  expires_in?: number;
+  /** Absolute expiry in milliseconds since the epoch, computed when the answer arrived. */
+  expires_at?: number;
+  refresh_token?: string;
+  id_token?: string;
+  scope?: string;
+  /** EmpowerID's person GUID; all zeros after a refresh. */
+  id?: string;
+  /** RFC 8693: the type of the issued token. */
+  issued_token_type?: string;
+  /** Validated ID-token claims, when an ID token came with the answer. */
+  claims?: IDToken;
+  [extra: string]: unknown;
+}
+
+/** Adds `expires_at` from `expires_in` using the caller's clock. */
+export function withExpiry(
+  response: Record<string, unknown> & { access_token: string; token_type: string },
+  now: number,
+  claims?: IDToken,
+): TokenSet {
+  const set: TokenSet = { ...response };
+  for (const key of Object.keys(set)) if (set[key] === null) delete set[key];
+  const expiresIn = typeof response.expires_in === 'number' ? response.expires_in : Number(response.expires_in);
+  if (Number.isFinite(expiresIn) && expiresIn > 0) {
+    set.expires_in = expiresIn;
+    set.expires_at = now + expiresIn * 1000;
+  }
+  if (claims) set.claims = claims;
+  return set;
+}
+
+/**
+ * The moment a token should be renewed: `skew` seconds before expiry, but never earlier than
+ * halfway through its lifetime, so a short-lived token is not refreshed on every request.
+ */
+export function renewAt(expiresAt: number, lifetimeSeconds: number | undefined, skewSeconds: number): number {
+  const lifetimeMs = (lifetimeSeconds ?? Number.POSITIVE_INFINITY) * 1000;
+  const skewMs = Math.min(skewSeconds * 1000, lifetimeMs / 2);
+  return expiresAt - skewMs;
+}

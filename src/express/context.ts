@@ -1,0 +1,114 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { EmpowerIDClient } from '../core/client.js';
+import { debug } from '../core/debug.js';
+import type { RefreshCoordinator } from '../core/refresh-coordinator.js';
+import { renewAt } from '../core/tokens.js';
+import { EmpowerIDError, OAuthError } from '../errors.js';
+import type { AccessTokenInfo, EmpowerIDRequestContext, UserClaims } from './augment.js';
+import type { ResolvedEmpowerIDOptions } from './options.js';
+import { applyTokens, readState, sessionOf, writeState } from './session.js';
+
+const log = debug('context');
+
+/** What the router shares with its guards through the request. */
+export interface RouterState {
+  options: ResolvedEmpowerIDOptions;
+  client: EmpowerIDClient;
+  refresher: RefreshCoordinator;
+}
+
+const kState = Symbol.for('empowerid-express.router');
+
+export function routerStateOf(req: Request): RouterState | undefined {
+  return (req as unknown as Record<symbol, RouterState | undefined>)[kState];
+}
+
+/** Attaches `req.empowerid`, then renews an expiring access token before the route runs. */
+export function contextMiddleware(state: RouterState): RequestHandler {
+  const { options } = state;
+  return async (req: Request, _res: Response, next: NextFunction) => {
+    try {
+      sessionOf(req);
+      (req as unknown as Record<symbol, RouterState>)[kState] = state;
+      req.empowerid = buildContext(req, state);
+      if (options.autoRefresh && needsRenewal(req, state)) {
+        if (readState(req, options.sessionKey).tokens?.refresh_token) await refreshSession(req, state, 'silent');
+        else log('access token expiring and no refresh token; silent re-authentication happens in requiresAuth()');
+      }
+      next();
+    } catch (err) {
+      next(err);
+    }
+  };
+}
+
+export function needsRenewal(req: Request, state: RouterState): boolean {
+  const { options } = state;
+  const tokens = readState(req, options.sessionKey).tokens;
+  if (!tokens?.expires_at) return false;
+  return state.client.config.clock() >= renewAt(tokens.expires_at, tokens.expires_in, options.refreshSkewSeconds);
+}
+
+/**
+ * Renews the session's tokens through the coordinator, so concurrent requests of one session
+ * share one call. `invalid_grant` ends the sign-in; other failures (IdP down) keep the session
+ * and, in silent mode, let the request continue with the token it has.
+ */
+export async function refreshSession(req: Request, { options, refresher }: RouterState, mode: 'silent' | 'explicit'): Promise<void> {
+  const current = readState(req, options.sessionKey);
+  const refreshToken = current.tokens?.refresh_token;
+  if (!refreshToken) {
+    throw new EmpowerIDError('ERR_REFRESH_FAILED', 'empowerid: the session has no refresh token', { status: 400 });
+  }
+  try {
+    const set = await refresher.refresh(refreshToken);
+    writeState(req, options.sessionKey, applyTokens(readState(req, options.sessionKey), set));
+    log('tokens renewed');
+  } catch (err) {
+    if (err instanceof OAuthError && (err.error === 'invalid_grant' || err.error === 'invalid_client')) {
+      log('refresh refused (%s); ending the sign-in', err.error);
+      const { tokens: _t, claims: _c, ...rest } = readState(req, options.sessionKey);
+      writeState(req, options.sessionKey, rest);
+      if (mode === 'explicit') {
+        throw new EmpowerIDError('ERR_REFRESH_FAILED', `empowerid: the refresh token was refused (${err.error}); sign in again`, {
+          status: 401,
+          cause: err,
+        });
+      }
+      return;
+    }
+    if (mode === 'explicit') throw err;
+    log('refresh failed (%s); continuing with the current token', (err as Error).message);
+  }
+}
+
+function buildContext(req: Request, state: RouterState): EmpowerIDRequestContext {
+  const key = state.options.sessionKey;
+  return {
+    isAuthenticated: () => Boolean(readState(req, key).tokens),
+    get user() {
+      const s = readState(req, key);
+      return s.tokens ? (s.claims as UserClaims | undefined) : undefined;
+    },
+    get idToken() {
+      return readState(req, key).tokens?.id_token;
+    },
+    get accessToken(): AccessTokenInfo | undefined {
+      const t = readState(req, key).tokens;
+      if (!t) return undefined;
+      return {
+        value: t.access_token,
+        expiresAt: t.expires_at,
+        scope: t.scope,
+        tokenType: t.token_type,
+        isExpired: () => t.expires_at !== undefined && state.client.config.clock() >= t.expires_at,
+      };
+    },
+    fetchProfile: async () => {
+      const t = readState(req, key).tokens;
+      if (!t) throw new EmpowerIDError('ERR_LOGIN_REQUIRED', 'empowerid: no signed-in user', { status: 401 });
+      return state.client.userinfo(t.access_token);
+    },
+    refresh: () => refreshSession(req, state, 'explicit'),
+  };
+}

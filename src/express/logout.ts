@@ -1,0 +1,42 @@
+import { randomBytes } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import { debug } from '../core/debug.js';
+import type { RouterState } from './context.js';
+import { promisify, readState, sessionOf } from './session.js';
+
+const log = debug('logout');
+
+/**
+ * GET /logout: the local session is destroyed first, whatever the IdP does; then the browser goes
+ * to EmpowerID's logout with `id_token_hint`, `post_logout_redirect_uri`, `state` and
+ * `global_logout`. If the IdP's metadata is unavailable, the user still ends up logged out locally.
+ */
+export function logoutHandler(state: RouterState) {
+  const { options, client } = state;
+  return async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const session = sessionOf(req);
+      const idToken = readState(req, options.sessionKey).tokens?.id_token;
+      await promisify((cb) => session.destroy(cb));
+      if (!options.idpLogout) {
+        res.redirect(302, options.postLogoutRedirectUri);
+        return;
+      }
+      let target = options.postLogoutRedirectUri;
+      try {
+        const url = await client.endSessionUrl({
+          ...(idToken && { idTokenHint: idToken }),
+          postLogoutRedirectUri: options.postLogoutRedirectUri,
+          state: randomBytes(16).toString('base64url'),
+          globalLogout: options.globalLogout,
+        });
+        target = url.href;
+      } catch (err) {
+        log('IdP logout unavailable (%s); local logout only', (err as Error).message);
+      }
+      res.redirect(302, target);
+    } catch (err) {
+      next(err);
+    }
+  };
+}

@@ -1,0 +1,136 @@
+import { ConfigurationError } from '../errors.js';
+import {
+  type ClientOptions,
+  type ResolvedClientConfig,
+  nonNegativeNumber,
+  oneOf,
+  optionalBoolean,
+  optionalString,
+  requiredString,
+  resolveClientConfig,
+  trimSlash,
+} from '../core/config.js';
+import type { ResponseType } from '../core/client.js';
+
+/** Route paths; `false` turns a route off. */
+export interface RouteOptions {
+  login?: string | false;
+  callback?: string | false;
+  logout?: string | false;
+  refresh?: string | false;
+}
+
+/** Options of `empowerid()`. */
+export interface EmpowerIDOptions extends ClientOptions {
+  /** This app's public URL. `redirect_uri` is `baseURL` + the callback route. */
+  baseURL: string;
+  /** Default `openid profile email`. */
+  scope?: string;
+  /** `code` (default) or the hybrid `code id_token`. */
+  responseType?: ResponseType;
+  routes?: RouteOptions;
+  /** Where the IdP sends the browser after logout: a path under baseURL. Default `/`. */
+  postLogoutRedirect?: string;
+  /** `false`: `/logout` only ends the local session. Default `true`. */
+  idpLogout?: boolean;
+  /** EmpowerID `global_logout`: end every application's session. Default `true`. */
+  globalLogout?: boolean;
+  /** Renew access tokens this many seconds before expiry (capped at half the lifetime). Default 60. */
+  refreshSkewSeconds?: number;
+  /** Renew expiring access tokens before the route runs. Default `true`. */
+  autoRefresh?: boolean;
+  /** Without a refresh token, renew with `prompt=none` through the login route. Default `true`. */
+  silentReauth?: boolean;
+  /** Key in `req.session` under which this library keeps its state. Default `empowerid`. */
+  sessionKey?: string;
+  /** `render` (default): the router answers its own errors with a short page or JSON. `next`: pass them on. */
+  errors?: 'render' | 'next';
+  /** Extra authorization parameters sent on every login (e.g. `{ acr_values: '…' }`). */
+  authorizationParams?: Record<string, string>;
+}
+
+export interface ResolvedEmpowerIDOptions {
+  readonly client: ResolvedClientConfig;
+  readonly baseURL: URL;
+  readonly redirectUri: string | undefined;
+  readonly scope: string;
+  readonly responseType: ResponseType;
+  readonly routes: Readonly<Required<RouteOptions>>;
+  readonly postLogoutRedirectUri: string;
+  readonly idpLogout: boolean;
+  readonly globalLogout: boolean;
+  readonly refreshSkewSeconds: number;
+  readonly autoRefresh: boolean;
+  readonly silentReauth: boolean;
+  readonly sessionKey: string;
+  readonly errors: 'render' | 'next';
+  readonly authorizationParams: Readonly<Record<string, string>>;
+}
+
+export const ROUTER_DEFAULTS = {
+  scope: 'openid profile email',
+  responseType: 'code',
+  routes: { login: '/login', callback: '/callback', logout: '/logout', refresh: '/refresh' },
+  postLogoutRedirect: '/',
+  idpLogout: true,
+  globalLogout: true,
+  refreshSkewSeconds: 60,
+  autoRefresh: true,
+  silentReauth: true,
+  sessionKey: 'empowerid',
+  errors: 'render',
+} as const;
+
+/** Validates `empowerid()` options once; every error names the option. */
+export function resolveEmpowerIDOptions(options: EmpowerIDOptions): ResolvedEmpowerIDOptions {
+  const client = resolveClientConfig(options);
+  const baseURLString = requiredString(options, 'baseURL');
+  let baseURL: URL;
+  try {
+    baseURL = new URL(baseURLString);
+  } catch {
+    throw new ConfigurationError('baseURL', `must be an absolute URL (got "${baseURLString}")`);
+  }
+  if (baseURL.protocol !== 'https:' && baseURL.protocol !== 'http:') throw new ConfigurationError('baseURL', 'must be an http(s) URL');
+  if (baseURL.search || baseURL.hash) throw new ConfigurationError('baseURL', 'must not contain a query or fragment');
+  const routes = resolveRoutes(options.routes);
+  const base = trimSlash(baseURL.href);
+  const postLogoutRedirect = optionalString(options, 'postLogoutRedirect') ?? ROUTER_DEFAULTS.postLogoutRedirect;
+  if (!postLogoutRedirect.startsWith('/') || postLogoutRedirect.startsWith('//')) {
+    throw new ConfigurationError('postLogoutRedirect', 'must be a path under baseURL, starting with a single "/"');
+  }
+  const authorizationParams = options.authorizationParams ?? {};
+  if (typeof authorizationParams !== 'object' || Object.values(authorizationParams).some((v) => typeof v !== 'string')) {
+    throw new ConfigurationError('authorizationParams', 'must be an object of string values');
+  }
+  return Object.freeze({
+    client,
+    baseURL,
+    redirectUri: routes.callback === false ? undefined : `${base}${routes.callback}`,
+    scope: optionalString(options, 'scope') ?? ROUTER_DEFAULTS.scope,
+    responseType: oneOf(options, 'responseType', ['code', 'code id_token'] as const) ?? ROUTER_DEFAULTS.responseType,
+    routes: Object.freeze(routes),
+    postLogoutRedirectUri: `${base}${postLogoutRedirect}`,
+    idpLogout: optionalBoolean(options, 'idpLogout') ?? ROUTER_DEFAULTS.idpLogout,
+    globalLogout: optionalBoolean(options, 'globalLogout') ?? ROUTER_DEFAULTS.globalLogout,
+    refreshSkewSeconds: nonNegativeNumber(options, 'refreshSkewSeconds') ?? ROUTER_DEFAULTS.refreshSkewSeconds,
+    autoRefresh: optionalBoolean(options, 'autoRefresh') ?? ROUTER_DEFAULTS.autoRefresh,
+    silentReauth: optionalBoolean(options, 'silentReauth') ?? ROUTER_DEFAULTS.silentReauth,
+    sessionKey: optionalString(options, 'sessionKey') ?? ROUTER_DEFAULTS.sessionKey,
+    errors: oneOf(options, 'errors', ['render', 'next'] as const) ?? ROUTER_DEFAULTS.errors,
+    authorizationParams: Object.freeze({ ...authorizationParams }),
+  });
+}
+
+function resolveRoutes(value: RouteOptions | undefined): Required<RouteOptions> {
+  if (value !== undefined && (value === null || typeof value !== 'object')) throw new ConfigurationError('routes', 'must be an object');
+  const out = { ...ROUTER_DEFAULTS.routes } as Required<RouteOptions>;
+  for (const key of Object.keys(value ?? {})) {
+    if (!(key in out)) throw new ConfigurationError(`routes.${key}`, `is not a route (routes: ${Object.keys(out).join(', ')})`);
+    const v = (value as Record<string, unknown>)[key];
+    if (v === false) (out as Record<string, string | false>)[key] = false;
+    else if (typeof v === 'string' && v.startsWith('/') && !v.startsWith('//')) (out as Record<string, string | false>)[key] = v;
+    else throw new ConfigurationError(`routes.${key}`, 'must be a path starting with "/", or false');
+  }
+  return out;
+}

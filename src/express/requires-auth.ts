@@ -1,0 +1,51 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { debug } from '../core/debug.js';
+import { EmpowerIDError } from '../errors.js';
+import { needsRenewal, routerStateOf } from './context.js';
+import { renderError } from './errors.js';
+import { readState } from './session.js';
+
+const log = debug('requires-auth');
+
+export interface RequiresAuthOptions {
+  /** `render` (default): answer 401 JSON / redirect here. `next`: pass the error to `next(err)`. */
+  errors?: 'render' | 'next';
+}
+
+/**
+ * Protects browser routes. Browsers (`Accept: text/html`) are sent to the login route with
+ * `returnTo`; other requests get a 401 JSON answer. Without a refresh token, an expired access
+ * token is renewed by a silent (`prompt=none`) login.
+ *
+ * @example
+ * ```ts
+ * app.get('/me', requiresAuth(), (req, res) => res.json(req.empowerid.user));
+ * ```
+ */
+export function requiresAuth(options: RequiresAuthOptions = {}): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const state = routerStateOf(req);
+    const fail = (err: EmpowerIDError) => (options.errors === 'next' ? next(err) : renderError(err, req, res));
+    if (!state) {
+      fail(new EmpowerIDError('ERR_CONFIG_INVALID', 'empowerid: requiresAuth() needs app.use(empowerid({...})) mounted before it'));
+      return;
+    }
+    const { routes, sessionKey, silentReauth } = state.options;
+    const browser = req.method === 'GET' && req.accepts(['json', 'html']) === 'html';
+    const tokens = readState(req, sessionKey).tokens;
+    if (!tokens) {
+      if (browser && routes.login !== false) {
+        res.redirect(302, `${routes.login}?returnTo=${encodeURIComponent(req.originalUrl)}`);
+        return;
+      }
+      fail(new EmpowerIDError('ERR_LOGIN_REQUIRED', 'empowerid: this route needs a signed-in user', { status: 401 }));
+      return;
+    }
+    if (!tokens.refresh_token && silentReauth && browser && routes.login !== false && needsRenewal(req, state)) {
+      log('access token expiring without a refresh token; silent re-authentication');
+      res.redirect(302, `${routes.login}?prompt=none&returnTo=${encodeURIComponent(req.originalUrl)}`);
+      return;
+    }
+    next();
+  };
+}

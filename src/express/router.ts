@@ -1,0 +1,47 @@
+import express, { type Router } from 'express';
+import { EmpowerIDClient } from '../core/client.js';
+import { debug } from '../core/debug.js';
+import { RefreshCoordinator } from '../core/refresh-coordinator.js';
+import { callbackHandler } from './callback.js';
+import { type RouterState, contextMiddleware } from './context.js';
+import { errorHandler } from './errors.js';
+import { loginHandler } from './login.js';
+import { logoutHandler } from './logout.js';
+import { type EmpowerIDOptions, resolveEmpowerIDOptions } from './options.js';
+import { refreshHandler } from './refresh.js';
+
+const log = debug('router');
+
+/**
+ * The sign-in router: `GET /login`, `GET|POST /callback`, `GET /logout`, `POST /refresh`, and
+ * `req.empowerid` on every request after it. Options are validated here, at startup.
+ *
+ * @example
+ * ```ts
+ * app.use(session({ secret, resave: false, saveUninitialized: false }));
+ * app.use(empowerid({ server: 'https://eid.example.com', clientId, clientSecret, baseURL: 'https://app.example.com' }));
+ * ```
+ */
+export function empowerid(options: EmpowerIDOptions): Router & { client: EmpowerIDClient } {
+  const resolved = resolveEmpowerIDOptions(options);
+  const client = new EmpowerIDClient(resolved.client);
+  // Discovery starts now, but an IdP that is down must not stop the app from starting.
+  client.warmUp();
+  const state: RouterState = { options: resolved, client, refresher: new RefreshCoordinator(client) };
+  const router = express.Router() as Router & { client: EmpowerIDClient };
+  const { routes } = resolved;
+
+  router.use(contextMiddleware(state));
+  if (routes.login) router.get(routes.login, loginHandler(state));
+  if (routes.callback) {
+    router.get(routes.callback, callbackHandler(state));
+    router.post(routes.callback, express.urlencoded({ extended: false, limit: '64kb' }), callbackHandler(state));
+  }
+  if (routes.logout) router.get(routes.logout, logoutHandler(state));
+  if (routes.refresh) router.post(routes.refresh, refreshHandler(state));
+  if (resolved.errors === 'render') router.use(errorHandler());
+  log('routes login=%s callback=%s logout=%s refresh=%s', routes.login, routes.callback, routes.logout, routes.refresh);
+
+  router.client = client;
+  return router;
+}

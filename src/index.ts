@@ -1,0 +1,29 @@
+export { empowerid } from './express/router.js';
+export { requiresAuth, type RequiresAuthOptions } from './express/requires-auth.js';
+export { errorHandler } from './express/errors.js';
+export type { EmpowerIDOptions, RouteOptions } from './express/options.js';
+export type { AccessTokenInfo, EmpowerIDRequestContext, UserClaims } from './express/augment.js';
+export {
+  createClient,
+  EmpowerIDClient,
+  type AuthorizationRequest,
+  type CallbackParams,
+  type EndSessionRequest,
+  type IntrospectionResponse,
+  type LoginTransaction,
+  type ResponseType,
+  type UserInfo,
+} from './core/client.js';
+export type { ClientAuthMethod, ClientOptions, EndpointOverrides } from './core/config.js';
+export type { TokenSet } from './core/tokens.js';
+export { createPooledFetch } from './core/http.js';
+export {
+  BearerError,
+  CallbackError,
+  ConfigurationError,
+  EmpowerIDError,
+  IdPResponseError,
+  IdPUnavailableError,
+  OAuthError,
+  type EmpowerIDErrorCode,
+} from './errors.js';
