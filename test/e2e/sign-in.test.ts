@@ -1,0 +1,104 @@
+import request from 'supertest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type MockEmpowerID, startMockEmpowerID } from '../../src/testing/index.js';
+import { BASE_URL, authorize, buildApp, sessionCookie, signIn, startLogin } from '../helpers/sign-in.js';
+
+let mock: MockEmpowerID;
+beforeAll(async () => {
+  mock = await startMockEmpowerID({ autoLogin: 'alice' });
+});
+afterAll(() => mock.close());
+afterEach(() => mock.setOutage(false));
+
+describe('browser sign-in round trip', () => {
+  it('logs in with PKCE S256, state and nonce, serves /me, and logs out at EmpowerID', async () => {
+    const agent = request.agent(buildApp(mock));
+    const login = await agent.get('/login?returnTo=%2Fme').expect(302);
+    const before = sessionCookie(login);
+    const authorizeUrl = new URL(login.headers.location as string);
+    expect(authorizeUrl.origin + authorizeUrl.pathname).toBe(`${mock.url}/oauth/v2/ui/authorize`);
+    const q = authorizeUrl.searchParams;
+    expect(q.get('code_challenge_method')).toBe('S256');
+    expect(q.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(q.get('state')?.length).toBeGreaterThanOrEqual(32);
+    expect(q.get('nonce')?.length).toBeGreaterThanOrEqual(32);
+    expect(q.get('redirect_uri')).toBe(`${BASE_URL}/callback`);
+    expect(q.get('response_type')).toBe('code');
+    expect(q.get('client_id')).toBe('empowerid-express-example');
+
+    const callback = await authorize(authorizeUrl);
+    const done = await agent.get(callback.pathname + callback.search).expect(302);
+    expect(done.headers.location).toBe('/me');
+    const after = sessionCookie(done);
+    expect(after).toBeDefined();
+    expect(after).not.toBe(before); // session regenerated at login
+
+    const me = await agent.get('/me').set('Accept', 'application/json').expect(200);
+    expect(me.body.user).toMatchObject({ iss: 'EmpowerID', sub: 'alice', aud: 'empowerid-express-example' });
+    expect(me.body.user.oid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(typeof me.body.accessToken).toBe('string');
+
+    const logout = await agent.get('/logout').expect(302);
+    const end = new URL(logout.headers.location as string);
+    expect(end.origin + end.pathname).toBe(`${mock.url}/oauth/v2/ui/logout`);
+    expect(end.searchParams.get('post_logout_redirect_uri')).toBe(`${BASE_URL}/`);
+    expect(end.searchParams.get('global_logout')).toBe('true');
+    expect(end.searchParams.get('state')).toBeTruthy();
+    const hint = end.searchParams.get('id_token_hint');
+    expect(hint?.split('.')).toHaveLength(3);
+
+    // The IdP accepts the logout request and sends the browser back with the state.
+    const idp = await fetch(end, { redirect: 'manual' });
+    expect(idp.status).toBe(302);
+    const back = new URL(idp.headers.get('location') as string);
+    expect(back.origin + back.pathname).toBe(`${BASE_URL}/`);
+    expect(back.searchParams.get('state')).toBe(end.searchParams.get('state'));
+
+    await agent.get('/me').set('Accept', 'application/json').expect(401);
+  });
+
+  it('redirects browsers to login with returnTo and answers 401 JSON to API clients', async () => {
+    const agent = request.agent(buildApp(mock));
+    const html = await agent.get('/me?tab=1').set('Accept', 'text/html').expect(302);
+    expect(html.headers.location).toBe('/login?returnTo=%2Fme%3Ftab%3D1');
+    const json = await agent.get('/me').set('Accept', 'application/json').expect(401);
+    expect(json.body).toMatchObject({ code: 'ERR_LOGIN_REQUIRED' });
+  });
+
+  it('supports the hybrid code id_token response in the query string', async () => {
+    const agent = request.agent(buildApp(mock, { responseType: 'code id_token' }));
+    const authorizeUrl = await startLogin(agent);
+    expect(authorizeUrl.searchParams.get('response_type')).toBe('code id_token');
+    const callback = await authorize(authorizeUrl);
+    expect(callback.searchParams.get('id_token')).toBeTruthy();
+    expect(callback.hash).toBe('');
+    await agent.get(callback.pathname + callback.search).expect(302);
+    const me = await agent.get('/me').set('Accept', 'application/json').expect(200);
+    expect(me.body.user.sub).toBe('alice');
+  });
+
+  it('logs out locally only when idpLogout is false', async () => {
+    const agent = request.agent(buildApp(mock, { idpLogout: false }));
+    await signIn(agent);
+    const logout = await agent.get('/logout').expect(302);
+    expect(logout.headers.location).toBe(`${BASE_URL}/`);
+    await agent.get('/me').set('Accept', 'application/json').expect(401);
+  });
+
+  it('passes global_logout=false when configured', async () => {
+    const agent = request.agent(buildApp(mock, { globalLogout: false }));
+    await signIn(agent);
+    const logout = await agent.get('/logout').expect(302);
+    expect(new URL(logout.headers.location as string).searchParams.get('global_logout')).toBe('false');
+  });
+
+  it('serves every route under a custom path, and turns routes off', async () => {
+    const agent = request.agent(
+      buildApp(mock, { routes: { login: '/auth/sign-in', callback: '/auth/cb', refresh: false } }),
+    );
+    const url = await startLogin(agent, '/auth/sign-in');
+    expect(url.searchParams.get('redirect_uri')).toBe(`${BASE_URL}/auth/cb`);
+    await agent.get('/login').expect(404);
+    await agent.post('/refresh').expect(404);
+  });
+});
