@@ -29,7 +29,7 @@ export function mapError(err: unknown, where: string, phase: 'callback' | 'call'
     if (err.status >= 500) {
       return new IdPUnavailableError(`empowerid: ${where} answered ${err.status} (${err.error})`, { cause: err });
     }
-    return new OAuthError(err.error, err.error_description, { status: err.status === 401 ? 401 : 400, cause: err });
+    return new OAuthError(err.error, err.error_description, { status: 400, cause: err });
   }
   if (err instanceof oidc.WWWAuthenticateChallengeError) {
     const challenge = err.cause[0];
