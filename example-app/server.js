@@ -43,19 +43,21 @@ const layout = (body) =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>empowerid-express example</title>
 <style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}a.button,button{display:inline-block;padding:.5rem 1rem;background:#1f6feb;color:#fff;border-radius:6px;text-decoration:none;border:0;font-size:1rem}pre{background:#f4f4f4;padding:1rem;overflow:auto}</style>
 </head><body>${body}</body></html>`;
-const escape = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const html = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 app.get('/', (req, res) => {
   if (!req.empowerid.isAuthenticated()) {
     const hint = mock
-      ? `<p>Embedded mock EmpowerID at <code>${escape(mock.url)}</code>. Sign in as <code>${escape(DEFAULT_USERS[0].username)}</code> / <code>${escape(DEFAULT_USERS[0].password)}</code>.</p>`
+      ? `<p>Embedded mock EmpowerID at <code>${html(mock.url)}</code>. Sign in as <code>${html(DEFAULT_USERS[0].username)}</code> / <code>${html(DEFAULT_USERS[0].password)}</code>.</p>`
       : '';
-    res.send(layout(`<h1>empowerid-express example</h1>${hint}<p><a class="button" id="login" href="/login?returnTo=/profile">Log in</a></p>`));
+    res.send(
+      layout(`<h1>empowerid-express example</h1>${hint}<p><a class="button" id="login" href="/login?returnTo=/profile">Log in</a></p>`),
+    );
     return;
   }
   const user = req.empowerid.user;
   res.send(
-    layout(`<h1>Hello, <span id="name">${escape(user?.name ?? user?.sub)}</span></h1>
+    layout(`<h1>Hello, <span id="name">${html(user?.name ?? user?.sub)}</span></h1>
 <p><a href="/profile">Profile</a> · <a href="/me">ID token claims (JSON)</a> · <a class="button" id="logout" href="/logout">Log out</a></p>`),
   );
 });
@@ -66,9 +68,9 @@ app.get('/profile', requiresAuth(), async (req, res, next) => {
   try {
     const profile = await req.empowerid.fetchProfile();
     res.send(
-      layout(`<h1>Signed in as <span id="username">${escape(profile.username ?? req.empowerid.user?.sub)}</span></h1>
-<pre id="profile">${escape(JSON.stringify(profile, null, 2))}</pre>
-<p>Access token expires at ${escape(new Date(req.empowerid.accessToken?.expiresAt ?? 0).toISOString())}</p>
+      layout(`<h1>Signed in as <span id="username">${html(profile.username ?? req.empowerid.user?.sub)}</span></h1>
+<pre id="profile">${html(JSON.stringify(profile, null, 2))}</pre>
+<p>Access token expires at ${html(new Date(req.empowerid.accessToken?.expiresAt ?? 0).toISOString())}</p>
 <p><a href="/">Home</a> · <a class="button" id="logout" href="/logout">Log out</a></p>`),
     );
   } catch (err) {

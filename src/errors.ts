@@ -98,11 +98,10 @@ export class OAuthError extends EmpowerIDError {
     description: string | undefined,
     options: { status?: number; cause?: unknown; code?: EmpowerIDErrorCode } = {},
   ) {
-    super(
-      options.code ?? 'ERR_OAUTH_ERROR',
-      `empowerid: the identity provider answered ${error}${description ? `: ${description}` : ''}`,
-      { status: options.status ?? 400, cause: options.cause },
-    );
+    super(options.code ?? 'ERR_OAUTH_ERROR', `empowerid: the identity provider answered ${error}${description ? `: ${description}` : ''}`, {
+      status: options.status ?? 400,
+      cause: options.cause,
+    });
     this.error = error;
     this.error_description = description;
   }

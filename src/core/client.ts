@@ -81,7 +81,15 @@ export interface UserInfo {
 }
 
 type Flavour = 'token' | 'hybrid' | 'basic';
-const PROTECTED_PARAMS = new Set(['state', 'nonce', 'code_challenge', 'code_challenge_method', 'client_id', 'redirect_uri', 'response_type']);
+const PROTECTED_PARAMS = new Set([
+  'state',
+  'nonce',
+  'code_challenge',
+  'code_challenge_method',
+  'client_id',
+  'redirect_uri',
+  'response_type',
+]);
 
 /**
  * The framework-free EmpowerID client. The Express routers are thin callers of these methods.
@@ -99,9 +107,10 @@ export class EmpowerIDClient {
   #configs: Map<Flavour, Promise<oidc.Configuration>> = new Map();
 
   constructor(options: ClientOptions | ResolvedClientConfig) {
-    this.config = Object.isFrozen(options) && options.server instanceof URL
-      ? (options as ResolvedClientConfig)
-      : resolveClientConfig(options as ClientOptions);
+    this.config =
+      Object.isFrozen(options) && options.server instanceof URL
+        ? (options as ResolvedClientConfig)
+        : resolveClientConfig(options as ClientOptions);
     if (this.config.clientAuthMethod === 'private_key_jwt') checkPrivateKey(this.config.privateKey);
     this.#fetch = this.config.fetch ?? defaultFetch();
     this.#metadata = new MetadataSource(this.config, this.#fetch);
@@ -179,7 +188,10 @@ export class EmpowerIDClient {
       if (p.state !== undefined && !safeEqual(p.state, transaction.state)) {
         throw new CallbackError('ERR_STATE_MISMATCH', 'empowerid: the callback "state" does not match the login request');
       }
-      throw new OAuthError(p.error, p.error_description, { status: p.error === 'access_denied' ? 403 : 400, code: 'ERR_AUTHORIZATION_DENIED' });
+      throw new OAuthError(p.error, p.error_description, {
+        status: p.error === 'access_denied' ? 403 : 400,
+        code: 'ERR_AUTHORIZATION_DENIED',
+      });
     }
     if (p.state === undefined) throw new CallbackError('ERR_STATE_MISMATCH', 'empowerid: the callback has no "state" parameter');
     if (!safeEqual(p.state, transaction.state)) {
@@ -406,7 +418,8 @@ function stringParams(params: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(params ?? {})) {
     if (typeof v === 'string') out[k] = v;
-    else if (v !== undefined) throw new CallbackError('ERR_CALLBACK_INVALID', `empowerid: the callback parameter "${k}" is repeated or malformed`);
+    else if (v !== undefined)
+      throw new CallbackError('ERR_CALLBACK_INVALID', `empowerid: the callback parameter "${k}" is repeated or malformed`);
   }
   return out;
 }

@@ -100,11 +100,9 @@ export function resolveClientConfig(options: ClientOptions): ResolvedClientConfi
   if (server.search || server.hash) throw new ConfigurationError('server', 'must not contain a query or fragment');
   const clientId = requiredString(options, 'clientId');
   const clientSecret = optionalString(options, 'clientSecret');
-  const clientAuthMethod = oneOf(options, 'clientAuthMethod', [
-    'client_secret_post',
-    'client_secret_basic',
-    'private_key_jwt',
-  ]) ?? CLIENT_DEFAULTS.clientAuthMethod;
+  const clientAuthMethod =
+    oneOf(options, 'clientAuthMethod', ['client_secret_post', 'client_secret_basic', 'private_key_jwt']) ??
+    CLIENT_DEFAULTS.clientAuthMethod;
   const privateKey = options.privateKey;
   if (clientAuthMethod === 'private_key_jwt') {
     if (privateKey === undefined || (typeof privateKey !== 'string' && typeof privateKey !== 'object')) {
@@ -124,7 +122,11 @@ export function resolveClientConfig(options: ClientOptions): ResolvedClientConfi
     }
   }
   const discoveryUrl = discovery
-    ? url('discoveryUrl', optionalString(options, 'discoveryUrl') ?? `${trimSlash(server.href)}/oauth/.well-known/openid-configuration`, allowInsecureHttp)
+    ? url(
+        'discoveryUrl',
+        optionalString(options, 'discoveryUrl') ?? `${trimSlash(server.href)}/oauth/.well-known/openid-configuration`,
+        allowInsecureHttp,
+      )
     : undefined;
 
   const fetchOption = options.fetch;
@@ -132,7 +134,8 @@ export function resolveClientConfig(options: ClientOptions): ResolvedClientConfi
     throw new ConfigurationError('fetch', 'must be a function with the signature of the global fetch');
   }
   const clock = options.clock;
-  if (clock !== undefined && typeof clock !== 'function') throw new ConfigurationError('clock', 'must be a function returning milliseconds');
+  if (clock !== undefined && typeof clock !== 'function')
+    throw new ConfigurationError('clock', 'must be a function returning milliseconds');
 
   return Object.freeze({
     server,

@@ -7,7 +7,9 @@ const log = debug('endpoints');
 const MAX_BACKOFF_MS = 30_000;
 
 /** EmpowerID's documented endpoint layout below the server base URL `S`. */
-export function empowerIdLayout(server: URL): Required<
+export function empowerIdLayout(
+  server: URL,
+): Required<
   Pick<
     ServerMetadata,
     | 'authorization_endpoint'

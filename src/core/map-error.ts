@@ -1,11 +1,5 @@
 import * as oidc from 'openid-client';
-import {
-  CallbackError,
-  EmpowerIDError,
-  IdPResponseError,
-  IdPUnavailableError,
-  OAuthError,
-} from '../errors.js';
+import { CallbackError, EmpowerIDError, IdPResponseError, IdPUnavailableError, OAuthError } from '../errors.js';
 
 const ID_TOKEN_CODES = new Set([
   'OAUTH_JWT_CLAIM_COMPARISON_FAILED',

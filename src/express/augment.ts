@@ -34,7 +34,6 @@ export interface EmpowerIDRequestContext {
 }
 
 declare global {
-  // biome-ignore lint/style/noNamespace: declaration merging with @types/express needs the namespace
   namespace Express {
     interface Request {
       empowerid: EmpowerIDRequestContext;

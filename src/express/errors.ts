@@ -53,6 +53,7 @@ function publicMessage(err: EmpowerIDError): string {
 
 function page(status: number, message: string): string {
   const escaped = message.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  const title = status === 401 ? 'Sign-in required' : status === 403 ? 'Access denied' : status >= 500 ? 'Sign-in unavailable' : 'Sign-in failed';
+  const title =
+    status === 401 ? 'Sign-in required' : status === 403 ? 'Access denied' : status >= 500 ? 'Sign-in unavailable' : 'Sign-in failed';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1><p>${escaped}</p><p><a href="/">Back to the start page</a></p></body></html>`;
 }

@@ -23,9 +23,7 @@ describe('silent refresh', () => {
     const first = await agent.get('/me').set('Accept', 'application/json').expect(200);
     mock.resetCounts();
     clock.advance(600 - 30); // inside the 60 s skew (capped at half of 600 s)
-    const results = await Promise.all(
-      Array.from({ length: 50 }, () => agent.get('/me').set('Accept', 'application/json')),
-    );
+    const results = await Promise.all(Array.from({ length: 50 }, () => agent.get('/me').set('Accept', 'application/json')));
     expect(results.map((r) => r.status)).toEqual(Array(50).fill(200));
     expect(mock.counts['token:refresh_token'] ?? 0).toBe(1);
     const tokens = new Set(results.map((r) => r.body.accessToken));

@@ -93,9 +93,7 @@ describe('browser sign-in round trip', () => {
   });
 
   it('serves every route under a custom path, and turns routes off', async () => {
-    const agent = request.agent(
-      buildApp(mock, { routes: { login: '/auth/sign-in', callback: '/auth/cb', refresh: false } }),
-    );
+    const agent = request.agent(buildApp(mock, { routes: { login: '/auth/sign-in', callback: '/auth/cb', refresh: false } }));
     const url = await startLogin(agent, '/auth/sign-in');
     expect(url.searchParams.get('redirect_uri')).toBe(`${BASE_URL}/auth/cb`);
     await agent.get('/login').expect(404);

@@ -1,6 +1,6 @@
 import express, { type Express } from 'express';
 import session from 'express-session';
-import request from 'supertest';
+import type request from 'supertest';
 import { empowerid, type EmpowerIDOptions, requiresAuth } from '../../src/index.js';
 import { DEFAULT_CLIENT, type MockEmpowerID } from '../../src/testing/index.js';
 

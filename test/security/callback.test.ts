@@ -148,7 +148,14 @@ describe('callback rejections (no session is created)', () => {
 });
 
 describe('open redirects', () => {
-  for (const returnTo of ['https://evil.example', '//evil.example', '/\\evil.example', 'javascript:alert(1)', '/\r\nLocation: https://evil.example', 'http://127.0.0.1:3000.evil.example/']) {
+  for (const returnTo of [
+    'https://evil.example',
+    '//evil.example',
+    '/\\evil.example',
+    'javascript:alert(1)',
+    '/\r\nLocation: https://evil.example',
+    'http://127.0.0.1:3000.evil.example/',
+  ]) {
     it(`returnTo=${returnTo} falls back to /`, async () => {
       const agent = request.agent(buildApp(mock));
       const res = await signIn(agent, `/login?returnTo=${encodeURIComponent(returnTo)}`);
