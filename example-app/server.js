@@ -1,6 +1,6 @@
 // The example web app. With no configuration it starts the embedded mock EmpowerID server and
 // signs in against it; set EMPOWERID_SERVER, EMPOWERID_CLIENT_ID, EMPOWERID_CLIENT_SECRET and
-// BASE_URL to use a real EmpowerID (or any OpenID Connect provider with discoveryUrl).
+// EMPOWERID_BASE_URL to use a real EmpowerID (or any OpenID Connect provider with discoveryUrl).
 import { randomBytes } from 'node:crypto';
 import express from 'express';
 import session from 'express-session';
@@ -13,7 +13,7 @@ const env = {
   server: process.env.EMPOWERID_SERVER,
   clientId: process.env.EMPOWERID_CLIENT_ID,
   clientSecret: process.env.EMPOWERID_CLIENT_SECRET,
-  baseURL: process.env.BASE_URL,
+  baseURL: process.env.EMPOWERID_BASE_URL,
   sessionSecret: process.env.SESSION_SECRET,
   mockPort: Number(process.env.MOCK_PORT ?? 0),
 };

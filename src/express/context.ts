@@ -26,9 +26,14 @@ export function routerStateOf(req: Request): RouterState | undefined {
 /** Attaches `req.empowerid`, then renews an expiring access token before the route runs. */
 export function contextMiddleware(state: RouterState): RequestHandler {
   const { options } = state;
+  let checkedCookie = false;
   return async (req: Request, _res: Response, next: NextFunction) => {
     try {
-      sessionOf(req);
+      const session = sessionOf(req);
+      if (!checkedCookie) {
+        checkedCookie = true;
+        warnAboutCookie(options, session);
+      }
       (req as unknown as Record<symbol, RouterState>)[kState] = state;
       req.empowerid = buildContext(req, state);
       if (options.autoRefresh && needsRenewal(req, state)) {
@@ -79,6 +84,24 @@ export async function refreshSession(req: Request, { options, refresher }: Route
     }
     if (mode === 'explicit') throw err;
     log('refresh failed (%s); continuing with the current token', (err as Error).message);
+  }
+}
+
+// Loud once: a session cookie without `secure` on an https app can leak over plain http.
+function warnAboutCookie(options: ResolvedEmpowerIDOptions, session: Record<string, unknown>): void {
+  const cookie = session.cookie as { secure?: boolean | 'auto'; httpOnly?: boolean } | undefined;
+  if (options.baseURL.protocol === 'https:' && cookie && !cookie.secure) {
+    process.emitWarning(
+      'empowerid: baseURL is https but the session cookie is not "secure"; set cookie: { secure: true } (and app.set("trust proxy", 1) behind a proxy)',
+      {
+        code: 'EMPOWERID_INSECURE_COOKIE',
+      },
+    );
+  }
+  if (cookie && cookie.httpOnly === false) {
+    process.emitWarning('empowerid: the session cookie is not httpOnly; scripts on the page can read it', {
+      code: 'EMPOWERID_INSECURE_COOKIE',
+    });
   }
 }
 

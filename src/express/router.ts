@@ -11,6 +11,7 @@ import { type EmpowerIDOptions, resolveEmpowerIDOptions } from './options.js';
 import { refreshHandler } from './refresh.js';
 
 const log = debug('router');
+let warnedHttp = false;
 
 /**
  * The sign-in router: `GET /login`, `GET|POST /callback`, `GET /logout`, `POST /refresh`, and
@@ -25,6 +26,12 @@ const log = debug('router');
 export function empowerid(options: EmpowerIDOptions): Router & { client: EmpowerIDClient } {
   const resolved = resolveEmpowerIDOptions(options);
   const client = new EmpowerIDClient(resolved.client);
+  if (resolved.client.server.protocol === 'http:' && !warnedHttp) {
+    warnedHttp = true;
+    process.emitWarning(`empowerid: the identity provider ${resolved.client.server.origin} is reached over plain http; development only`, {
+      code: 'EMPOWERID_INSECURE_HTTP',
+    });
+  }
   // Discovery starts now, but an IdP that is down must not stop the app from starting.
   client.warmUp();
   const state: RouterState = { options: resolved, client, refresher: new RefreshCoordinator(client) };
