@@ -1,0 +1,55 @@
+/**
+ * POST S/oauth/v2/tokeninfo: token introspection (RFC 7662, docs detail 11).
+ *
+ * The caller authenticates with HTTP Basic. Tokens issued to other clients are described too:
+ * a resource server introspects tokens that were issued to the applications calling it.
+ * Unknown, expired, revoked and rotated-away tokens are all just `{ active: false }`.
+ */
+import { authenticateClient } from '../client-auth.js';
+import type { MockContext } from '../context.js';
+import { json, type MockRequest, type MockResponse, OAuthError, oauthError } from '../http.js';
+import type { TokenRecord } from '../tokens.js';
+
+type Kind = TokenRecord['kind'];
+
+/**
+ * Finds an active token, trying the hinted type first. RFC 7662 §2.1 / RFC 7009 §2.1: when the
+ * hint is wrong the server extends its search to the other types.
+ */
+export function findActive(ctx: MockContext, token: string, hint: string | null): TokenRecord | undefined {
+  const order: Kind[] = hint === 'refresh_token' ? ['refresh_token', 'access_token'] : ['access_token', 'refresh_token'];
+  for (const kind of order) {
+    const r = ctx.tokens.active(token, kind);
+    if (r) return r;
+  }
+  return undefined;
+}
+
+/** The introspection endpoint. */
+export async function handleTokeninfo(ctx: MockContext, req: MockRequest): Promise<MockResponse> {
+  try {
+    if (req.method !== 'POST') throw new OAuthError('invalid_request', 'tokeninfo accepts POST only', 405, { Allow: 'POST' });
+    if (!req.isForm) throw new OAuthError('invalid_request', 'Content-Type must be application/x-www-form-urlencoded');
+    authenticateClient(ctx, req, 'basic');
+    const token = req.body.get('token');
+    if (!token) throw new OAuthError('invalid_request', 'token is required');
+    const r = findActive(ctx, token, req.body.get('token_type_hint'));
+    if (!r) return json(200, { active: false });
+    const seconds = (ms: number) => Math.floor(ms / 1000);
+    return json(200, {
+      active: true,
+      client_id: r.clientId,
+      username: r.username,
+      exp: seconds(r.expiresAt),
+      iat: seconds(r.issuedAt),
+      nbf: seconds(r.issuedAt),
+      sub: r.username,
+      iss: ctx.issuer,
+      ...(r.scope ? { scope: r.scope } : {}),
+      ...(r.kind === 'access_token' ? { token_type: 'Bearer' } : {}),
+    });
+  } catch (e) {
+    if (e instanceof OAuthError) return oauthError(e);
+    throw e;
+  }
+}
