@@ -5,6 +5,7 @@ import { CallbackError, ConfigurationError, IdPResponseError, OAuthError } from 
 import { type ClientOptions, type ResolvedClientConfig, resolveClientConfig } from './config.js';
 import { debug } from './debug.js';
 import { MetadataSource } from './endpoints.js';
+import * as grants from './grants/index.js';
 import { defaultFetch } from './http.js';
 import { mapError } from './map-error.js';
 import { type TokenSet, withExpiry } from './tokens.js';
@@ -302,6 +303,47 @@ export class EmpowerIDClient {
     this.#metadata.close();
   }
 
+  /**
+   * @internal An openid-client Configuration like {@link configuration}'s (same metadata, fetch,
+   * timeout and insecure-HTTP settings) with the given client authentication. Not cached: for
+   * per-call credentials, such as EmpowerID's password grant.
+   */
+  async configurationWith(auth: oidc.ClientAuth): Promise<oidc.Configuration> {
+    return this.#build(await this.#metadata.get(), 'token', auth);
+  }
+
+  // Server-side grants: thin delegates to src/core/grants/, one file per grant.
+
+  /** Alias of {@link startLogin}. */
+  authorizationUrl(request: AuthorizationRequest): Promise<{ url: URL; transaction: LoginTransaction }> {
+    return this.startLogin(request);
+  }
+
+  /** Client credentials grant, with EmpowerID's optional `username`; tokens are reused until shortly before expiry. See {@link grants.clientCredentials}. */
+  clientCredentials(params: grants.ClientCredentialsParams = {}): Promise<TokenSet> {
+    return grants.clientCredentials(this, params);
+  }
+
+  /** Resource owner password grant, EmpowerID style by default. See {@link grants.password}. */
+  password(params: grants.PasswordParams): Promise<TokenSet> {
+    return grants.password(this, params);
+  }
+
+  /** JWT bearer grant: a third-party assertion, or EmpowerID's signed with your certificate. See {@link grants.jwtBearer}. */
+  jwtBearer(params: grants.JwtBearerParams): Promise<TokenSet> {
+    return grants.jwtBearer(this, params);
+  }
+
+  /** Client certificate grant (a signed SAML assertion). See {@link grants.clientCertificate}. */
+  clientCertificate(params: grants.ClientCertificateParams): Promise<TokenSet> {
+    return grants.clientCertificate(this, params);
+  }
+
+  /** RFC 8693 token exchange. See {@link grants.tokenExchange}. */
+  tokenExchange(params: grants.TokenExchangeParams): Promise<TokenSet> {
+    return grants.tokenExchange(this, params);
+  }
+
   // tokeninfo, tokenrevoke and token exchange take HTTP Basic whatever the token endpoint uses.
   async #auth(flavour: Flavour): Promise<oidc.ClientAuth> {
     const c = this.config;
@@ -323,7 +365,7 @@ export class EmpowerIDClient {
       auth,
     );
     config[oidc.customFetch] = tolerantTokenFetch(this.#fetch, metadata.token_endpoint) as oidc.CustomFetch;
-    config.timeout = Math.ceil(c.timeoutMs / 1000);
+    config.timeout = c.timeoutMs / 1000;
     if (Object.values(metadata).some((v) => typeof v === 'string' && v.startsWith('http://'))) {
       oidc.allowInsecureRequests(config);
     }

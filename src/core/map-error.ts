@@ -26,9 +26,11 @@ export function mapError(err: unknown, where: string, phase: 'callback' | 'call'
     return new OAuthError(err.error, err.error_description, { status: 400, cause: err });
   }
   if (err instanceof oidc.WWWAuthenticateChallengeError) {
+    // RFC 6749 §5.2: a 401 with a Basic challenge is the client's credentials (invalid_client);
+    // RFC 6750: a Bearer challenge without an error code is the token.
     const challenge = err.cause[0];
-    const error = challenge?.parameters.error ?? 'invalid_token';
-    return new OAuthError(error, challenge?.parameters.error_description, { status: err.status, cause: err });
+    const error = challenge?.parameters.error ?? (challenge?.scheme === 'basic' ? 'invalid_client' : 'invalid_token');
+    return new OAuthError(error, challenge?.parameters.error_description, { status: 400, cause: err });
   }
   if (err instanceof Error) {
     const name = err.name;
@@ -39,6 +41,12 @@ export function mapError(err: unknown, where: string, phase: 'callback' | 'call'
       return new IdPUnavailableError(`empowerid: ${where} is unreachable (${err.message})`, { cause: err });
     }
     const code = (err as { code?: string }).code;
+    if (code === 'OAUTH_TIMEOUT' || code === 'OAUTH_ABORT') {
+      return new IdPUnavailableError(`empowerid: ${where} timed out`, { cause: err });
+    }
+    if (code === undefined && err instanceof oidc.ClientError && err.cause instanceof TypeError) {
+      return new IdPUnavailableError(`empowerid: ${where} is unreachable (${err.cause.message})`, { cause: err });
+    }
     if (code === 'OAUTH_RESPONSE_IS_NOT_CONFORM') {
       const status = (err.cause as Response | undefined)?.status;
       if (status !== undefined && status >= 500) {

@@ -117,8 +117,7 @@ export async function loadSigningCredentials(options: LoadSigningCredentialsOpti
   const privateKey = parsePrivateKey(options.privateKey, options.passphrase);
   checkKeyType(privateKey);
 
-  const certificate =
-    options.certificate instanceof X509Certificate ? options.certificate : parseCertificate(options.certificate);
+  const certificate = options.certificate instanceof X509Certificate ? options.certificate : parseCertificate(options.certificate);
   const thumbprint = certificateThumbprint(certificate);
 
   let matches = false;

@@ -29,12 +29,7 @@ export function requireText(value: unknown, name: string): string {
 }
 
 /** Whole seconds within [min, max]; `fallback` when undefined. */
-export function requireSeconds(
-  value: unknown,
-  name: string,
-  fallback: number,
-  { min, max }: { min: number; max: number },
-): number {
+export function requireSeconds(value: unknown, name: string, fallback: number, { min, max }: { min: number; max: number }): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     fail(`option "${name}" must be a whole number of seconds between ${min} and ${max}`);

@@ -1,0 +1,72 @@
+/**
+ * EmpowerID's resource owner password grant (documents 002/003): the person's credentials in
+ * `Authorization: Basic`, the client's id and secret in the body. The RFC 6749 §4.3 form is
+ * available too.
+ */
+import * as oidc from 'openid-client';
+import { ConfigurationError } from '../../errors.js';
+import { basicAuth, type EmpowerIDClient } from '../client.js';
+import { debug } from '../debug.js';
+import type { TokenSet } from '../tokens.js';
+import { formParams, requireParam, requireSecret, scopeParam, tokenRequest } from './request.js';
+
+const log = debug('grants');
+
+/** Parameters of {@link password}. */
+export interface PasswordParams {
+  /** The person's EmpowerID username. */
+  username: string;
+  /** The person's password. Never logged. */
+  password: string;
+  /** Default `openid` (EmpowerID marks scope required); `''` sends none. */
+  scope?: string;
+  /**
+   * `empowerid` (default): `Authorization: Basic base64(username:password)` of the **person**, and
+   * `client_id` + `client_secret` in the body, as EmpowerID documents.
+   * `rfc6749`: `username` and `password` body fields, with the client authenticated as configured.
+   */
+  style?: 'empowerid' | 'rfc6749';
+}
+
+/**
+ * Resource owner password grant.
+ *
+ * In the default `empowerid` style the person's username and password are form-encoded
+ * (RFC 6749 §2.3.1) and base64-encoded into `Authorization: Basic`, and the client always
+ * authenticates with `client_id` + `client_secret` in the body (so a client secret is required,
+ * whatever `clientAuthMethod` says).
+ *
+ * @throws {OAuthError} `invalid_grant` (wrong username or password), `invalid_client` (wrong client secret).
+ *
+ * @example
+ * ```ts
+ * const tokens = await eid.password({ username: 'alice', password: process.env.ALICE_PASSWORD! });
+ * tokens.refresh_token; // for eid.refresh(…)
+ * tokens.id;            // EmpowerID's person GUID
+ * ```
+ */
+export async function password(client: EmpowerIDClient, params: PasswordParams): Promise<TokenSet> {
+  if (params === null || typeof params !== 'object') throw new ConfigurationError('params', 'must be an object');
+  const username = requireParam(params.username, 'username');
+  // Only the type is checked: an empty password is the IdP's to refuse.
+  if (typeof params.password !== 'string') throw new ConfigurationError('password', 'is required and must be a string');
+  const secretWord = params.password;
+  const scope = scopeParam(params.scope, 'openid');
+  const style = params.style ?? 'empowerid';
+  log('password grant: style=%s', style);
+
+  if (style === 'rfc6749') {
+    const config = await client.configuration('token');
+    const body = formParams({ username, password: secretWord, scope });
+    return tokenRequest(client, () => oidc.genericGrantRequest(config, 'password', body));
+  }
+  if (style !== 'empowerid') throw new ConfigurationError('style', 'must be "empowerid" or "rfc6749"');
+
+  const clientAuth = oidc.ClientSecretPost(requireSecret(client, 'the EmpowerID-style password grant (client_secret in the body)'));
+  const personInBasic: oidc.ClientAuth = (as, metadata, body, headers) => {
+    clientAuth(as, metadata, body, headers);
+    headers.set('authorization', basicAuth(username, secretWord));
+  };
+  const config = await client.configurationWith(personInBasic);
+  return tokenRequest(client, () => oidc.genericGrantRequest(config, 'password', formParams({ scope })));
+}
