@@ -27,3 +27,7 @@ export {
   OAuthError,
   type EmpowerIDErrorCode,
 } from './errors.js';
+export { requireToken, type RequireTokenOptions } from './express/require-token.js';
+export { TokenVerifier, type TokenVerifierOptions, type VerifiedToken } from './core/introspection.js';
+export { TokenCache, MemoryStore, type CacheStore, type CacheStats } from './core/cache.js';
+export { extractBearerToken, type BearerExtractionOptions, type BearerRequestShape } from './core/bearer.js';

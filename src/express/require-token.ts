@@ -1,0 +1,169 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { extractBearerToken } from '../core/bearer.js';
+import { EmpowerIDClient } from '../core/client.js';
+import type { ClientOptions } from '../core/config.js';
+import { debug } from '../core/debug.js';
+import { TokenVerifier, type TokenVerifierOptions, type VerifiedToken } from '../core/introspection.js';
+import { BearerError, ConfigurationError, EmpowerIDError } from '../errors.js';
+import type { EmpowerIDRequestContext } from './augment.js';
+import { routerStateOf } from './context.js';
+import { renderError } from './errors.js';
+
+const log = debug('require-token');
+
+/** Options of `requireToken()`. Give `server`/`clientId`/`clientSecret` in an API-only service. */
+export interface RequireTokenOptions extends Partial<ClientOptions>, TokenVerifierOptions {
+  /** Scopes the token must all have (tokeninfo `scope`). */
+  scopes?: string[];
+  /** EmpowerID roles the user must all have, matched against userinfo `business_role_locations`. */
+  roles?: string[];
+  /** Anything else: return `true` to allow. */
+  predicate?: (token: VerifiedToken, req: Request) => boolean | Promise<boolean>;
+  /** RFC 6750 §2.2: accept `access_token` in a form body. Default `false`. */
+  allowBodyToken?: boolean;
+  /** RFC 6750 §2.3: accept `access_token` in the query (leaks into logs). Default `false`. */
+  allowQueryToken?: boolean;
+  /** `realm` of the `WWW-Authenticate` challenge. Default `api`. */
+  realm?: string;
+  /** `render` (default): answer errors as RFC 6750 JSON. `next`: pass them to `next(err)`. */
+  errors?: 'render' | 'next';
+}
+
+// One verifier (and so one cache) per client, shared by every guard built on it.
+const verifiers = new WeakMap<EmpowerIDClient, TokenVerifier>();
+
+/**
+ * Protects API routes: the bearer token is introspected at tokeninfo (cached), its profile fetched
+ * from userinfo, and `req.empowerid.tokenInfo` / `req.empowerid.profile` are set.
+ *
+ * @example
+ * ```ts
+ * app.get('/api/orders', requireToken(), (req, res) => res.json(req.empowerid.profile));
+ * app.get('/api/admin', requireToken({ scopes: ['admin'] }), handler);
+ * ```
+ */
+export function requireToken(options: RequireTokenOptions = {}): RequestHandler & { verifier?: TokenVerifier } {
+  const scopes = stringList(options.scopes, 'scopes');
+  const roles = stringList(options.roles, 'roles');
+  if (options.predicate !== undefined && typeof options.predicate !== 'function') {
+    throw new ConfigurationError('predicate', 'must be a function');
+  }
+  const realm = options.realm ?? 'api';
+  const extraction = { allowBody: options.allowBodyToken === true, allowQuery: options.allowQueryToken === true, realm };
+  // An API-only service configures its own client; otherwise the guard reuses empowerid()'s.
+  const own =
+    options.server !== undefined || options.clientId !== undefined
+      ? verifierFor(new EmpowerIDClient(options as ClientOptions), options)
+      : undefined;
+  if (roles.length && options.fetchProfile === false) {
+    throw new ConfigurationError('roles', 'needs the userinfo profile; remove fetchProfile: false');
+  }
+
+  const guard = async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const verifier = own ?? shared(req, options);
+      const token = extractBearerToken(
+        {
+          headers: req.headers,
+          query: req.query as Record<string, unknown>,
+          body: req.body,
+          method: req.method,
+          contentType: req.headers['content-type'],
+        },
+        extraction,
+      );
+      const verified = await verifier.verify(token).catch((err: unknown) => {
+        throw err instanceof BearerError ? withRealm(err, realm) : err;
+      });
+      if (scopes.length) checkScopes(verified, scopes, realm);
+      if (roles.length) checkRoles(verified, roles, realm);
+      if (options.predicate && !(await options.predicate(verified, req))) {
+        throw new BearerError('ERR_BEARER_INSUFFICIENT_SCOPE', 'the access token is not allowed here', { realm });
+      }
+      attach(req, verified);
+      next();
+    } catch (err) {
+      if (options.errors === 'next' || !(err instanceof EmpowerIDError)) next(err);
+      else renderError(err, req, res);
+    }
+  };
+  if (own) Object.assign(guard, { verifier: own });
+  return guard;
+}
+
+function checkScopes(verified: VerifiedToken, scopes: string[], realm: string): void {
+  const granted = new Set((verified.tokenInfo.scope ?? '').split(' '));
+  const missing = scopes.filter((s) => !granted.has(s));
+  if (missing.length) {
+    log('insufficient scope');
+    throw new BearerError('ERR_BEARER_INSUFFICIENT_SCOPE', `the access token lacks the scope ${missing.join(' ')}`, {
+      realm,
+      scope: scopes,
+    });
+  }
+}
+
+function checkRoles(verified: VerifiedToken, roles: string[], realm: string): void {
+  const held = new Set(verified.profile?.business_role_locations ?? []);
+  const missing = roles.filter((r) => !held.has(r));
+  if (missing.length) {
+    log('missing role');
+    throw new BearerError('ERR_BEARER_INSUFFICIENT_SCOPE', `the user lacks the role ${missing.join(', ')}`, { realm });
+  }
+}
+
+function verifierFor(client: EmpowerIDClient, options: TokenVerifierOptions): TokenVerifier {
+  let v = verifiers.get(client);
+  if (!v) {
+    v = new TokenVerifier(client, options);
+    verifiers.set(client, v);
+    client.warmUp();
+  }
+  return v;
+}
+
+function shared(req: Request, options: TokenVerifierOptions): TokenVerifier {
+  const state = routerStateOf(req);
+  if (!state) {
+    throw new EmpowerIDError(
+      'ERR_CONFIG_INVALID',
+      'empowerid: requireToken() needs server, clientId and clientSecret, or app.use(empowerid({...})) mounted before it',
+    );
+  }
+  return verifierFor(state.client, options);
+}
+
+function attach(req: Request, verified: VerifiedToken): void {
+  const existing = (req as { empowerid?: EmpowerIDRequestContext }).empowerid;
+  if (existing) {
+    existing.tokenInfo = verified.tokenInfo;
+    existing.profile = verified.profile;
+    return;
+  }
+  const missing = () =>
+    Promise.reject(new EmpowerIDError('ERR_LOGIN_REQUIRED', 'empowerid: no browser session on an API request', { status: 401 }));
+  req.empowerid = {
+    isAuthenticated: () => true,
+    user: undefined,
+    idToken: undefined,
+    accessToken: undefined,
+    fetchProfile: missing,
+    refresh: missing,
+    tokenInfo: verified.tokenInfo,
+    profile: verified.profile,
+  };
+}
+
+// The verifier is shared by guards with different realms; the challenge carries this guard's.
+function withRealm(err: BearerError, realm: string): BearerError {
+  if (realm === 'api') return err;
+  return new BearerError(err.code as 'ERR_BEARER_INVALID_TOKEN', err.error_description, { realm, cause: err.cause });
+}
+
+function stringList(value: unknown, name: string): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v === '')) {
+    throw new ConfigurationError(name, 'must be an array of non-empty strings');
+  }
+  return value as string[];
+}
