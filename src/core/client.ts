@@ -105,6 +105,8 @@ export class EmpowerIDClient {
   readonly config: ResolvedClientConfig;
   readonly #fetch: typeof globalThis.fetch;
   readonly #metadata: MetadataSource;
+  /** The default pool enforces the timeout itself; a caller's fetch gets an abort signal per request. */
+  readonly #pooled: boolean;
   #configs: Map<Flavour, Promise<oidc.Configuration>> = new Map();
 
   constructor(options: ClientOptions | ResolvedClientConfig) {
@@ -113,7 +115,8 @@ export class EmpowerIDClient {
         ? (options as ResolvedClientConfig)
         : resolveClientConfig(options as ClientOptions);
     if (this.config.clientAuthMethod === 'private_key_jwt') checkPrivateKey(this.config.privateKey);
-    this.#fetch = this.config.fetch ?? defaultFetch();
+    this.#fetch = this.config.fetch ?? defaultFetch(this.config.timeoutMs);
+    this.#pooled = this.config.fetch === undefined;
     this.#metadata = new MetadataSource(this.config, this.#fetch);
   }
 
@@ -290,7 +293,7 @@ export class EmpowerIDClient {
         method: body === undefined ? 'GET' : 'POST',
         headers,
         ...(body !== undefined && { body }),
-        signal: AbortSignal.timeout(this.config.timeoutMs),
+        ...(!this.#pooled && { signal: AbortSignal.timeout(this.config.timeoutMs) }),
       });
     } catch (err) {
       throw mapError(err, 'the userinfo endpoint');
@@ -365,7 +368,8 @@ export class EmpowerIDClient {
       auth,
     );
     config[oidc.customFetch] = tolerantTokenFetch(this.#fetch, metadata.token_endpoint) as oidc.CustomFetch;
-    config.timeout = c.timeoutMs / 1000;
+    // 0 turns off openid-client's per-request abort signal; the default pool has its own timeouts.
+    config.timeout = this.#pooled ? 0 : c.timeoutMs / 1000;
     if (Object.values(metadata).some((v) => typeof v === 'string' && v.startsWith('http://'))) {
       oidc.allowInsecureRequests(config);
     }

@@ -1,4 +1,5 @@
 import * as oidc from 'openid-client';
+import { isTimeout } from './http.js';
 import { CallbackError, EmpowerIDError, IdPResponseError, IdPUnavailableError, OAuthError } from '../errors.js';
 
 const ID_TOKEN_CODES = new Set([
@@ -33,8 +34,7 @@ export function mapError(err: unknown, where: string, phase: 'callback' | 'call'
     return new OAuthError(error, challenge?.parameters.error_description, { status: 400, cause: err });
   }
   if (err instanceof Error) {
-    const name = err.name;
-    if (name === 'TimeoutError' || name === 'AbortError') {
+    if (isTimeout(err)) {
       return new IdPUnavailableError(`empowerid: ${where} timed out`, { cause: err });
     }
     if (err instanceof TypeError && !(err instanceof oidc.ClientError)) {

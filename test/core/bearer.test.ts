@@ -51,16 +51,52 @@ describe('extractBearerToken: Authorization header', () => {
     ['the scheme with no token', { authorization: 'Bearer' }, 'the Authorization header has the Bearer scheme but no token'],
     ['the scheme and a space', { authorization: 'Bearer ' }, 'the Authorization header has the Bearer scheme but no token'],
     ['two tokens', { authorization: `Bearer ${SECRET} ${SECRET}` }, 'the Authorization header must carry exactly one token after Bearer'],
-    ['a token and a tab-separated second part', { authorization: `Bearer ${SECRET}\tx` }, 'the Authorization header must carry exactly one token after Bearer'],
-    ['"=" inside the token', { authorization: `Bearer ${SECRET}=x` }, 'the bearer token in the Authorization header has characters RFC 6750 does not allow'],
-    ['a token that is only padding', { authorization: 'Bearer ==' }, 'the bearer token in the Authorization header has characters RFC 6750 does not allow'],
-    ['a quote', { authorization: `Bearer ${SECRET}"` }, 'the bearer token in the Authorization header has characters RFC 6750 does not allow'],
-    ['a comma', { authorization: `Bearer ${SECRET},` }, 'the bearer token in the Authorization header has characters RFC 6750 does not allow'],
-    ['a non-ASCII character', { authorization: `Bearer ${SECRET}é` }, 'the bearer token in the Authorization header has characters RFC 6750 does not allow'],
+    [
+      'a token and a tab-separated second part',
+      { authorization: `Bearer ${SECRET}\tx` },
+      'the Authorization header must carry exactly one token after Bearer',
+    ],
+    [
+      '"=" inside the token',
+      { authorization: `Bearer ${SECRET}=x` },
+      'the bearer token in the Authorization header has characters RFC 6750 does not allow',
+    ],
+    [
+      'a token that is only padding',
+      { authorization: 'Bearer ==' },
+      'the bearer token in the Authorization header has characters RFC 6750 does not allow',
+    ],
+    [
+      'a quote',
+      { authorization: `Bearer ${SECRET}"` },
+      'the bearer token in the Authorization header has characters RFC 6750 does not allow',
+    ],
+    [
+      'a comma',
+      { authorization: `Bearer ${SECRET},` },
+      'the bearer token in the Authorization header has characters RFC 6750 does not allow',
+    ],
+    [
+      'a non-ASCII character',
+      { authorization: `Bearer ${SECRET}é` },
+      'the bearer token in the Authorization header has characters RFC 6750 does not allow',
+    ],
     ['a CRLF', { authorization: `Bearer ${SECRET}\r\nX-Evil: 1` }, 'the Authorization header must carry exactly one token after Bearer'],
-    ['two headers in an array', { authorization: [`Bearer ${SECRET}`, `Bearer ${SECRET}`] }, 'the request has more than one Authorization header'],
-    ['a Bearer and a Basic header', { authorization: ['Basic dXNlcjpwYXNz', `Bearer ${SECRET}`] }, 'the request has more than one Authorization header'],
-    ['the header under two spellings', { authorization: `Bearer ${SECRET}`, Authorization: `Bearer ${SECRET}` }, 'the request has more than one Authorization header'],
+    [
+      'two headers in an array',
+      { authorization: [`Bearer ${SECRET}`, `Bearer ${SECRET}`] },
+      'the request has more than one Authorization header',
+    ],
+    [
+      'a Bearer and a Basic header',
+      { authorization: ['Basic dXNlcjpwYXNz', `Bearer ${SECRET}`] },
+      'the request has more than one Authorization header',
+    ],
+    [
+      'the header under two spellings',
+      { authorization: `Bearer ${SECRET}`, Authorization: `Bearer ${SECRET}` },
+      'the request has more than one Authorization header',
+    ],
     ['a non-string value', { authorization: 42 as unknown as string }, 'the Authorization header is not a string'],
   ])('rejects %s with invalid_request', (_name, headers, description) => {
     const err = failure({ headers });
@@ -112,17 +148,14 @@ describe('extractBearerToken: query parameter (RFC 6750 §2.3)', () => {
   });
 
   it('uses the header and ignores a query token when allowQuery is off', () => {
-    expect(
-      extractBearerToken({ headers: { authorization: 'Bearer from-header' }, query: { access_token: 'from-query' } }),
-    ).toBe('from-header');
+    expect(extractBearerToken({ headers: { authorization: 'Bearer from-header' }, query: { access_token: 'from-query' } })).toBe(
+      'from-header',
+    );
   });
 
   it('uses the query token when the Authorization header has another scheme', () => {
     expect(
-      extractBearerToken(
-        { headers: { authorization: 'Basic dXNlcjpwYXNz' }, query: { access_token: TOKEN } },
-        { allowQuery: true },
-      ),
+      extractBearerToken({ headers: { authorization: 'Basic dXNlcjpwYXNz' }, query: { access_token: TOKEN } }, { allowQuery: true }),
     ).toBe(TOKEN);
   });
 
@@ -131,9 +164,7 @@ describe('extractBearerToken: query parameter (RFC 6750 §2.3)', () => {
   });
 
   it('treats an undefined or inherited access_token as absent', () => {
-    expect(failure({ headers: {}, query: { access_token: undefined } }, { allowQuery: true }).code).toBe(
-      'ERR_BEARER_MISSING',
-    );
+    expect(failure({ headers: {}, query: { access_token: undefined } }, { allowQuery: true }).code).toBe('ERR_BEARER_MISSING');
     const inherited = Object.create({ access_token: TOKEN }) as Record<string, unknown>;
     expect(failure({ headers: {}, query: inherited }, { allowQuery: true }).code).toBe('ERR_BEARER_MISSING');
   });
@@ -202,9 +233,7 @@ describe('extractBearerToken: form body (RFC 6750 §2.2)', () => {
   it('rejects a repeated body parameter with invalid_request', () => {
     const err = failure(post({ access_token: ['a', 'b'] }), { allowBody: true });
     expect(err.code).toBe('ERR_BEARER_INVALID_REQUEST');
-    expect(err.wwwAuthenticate).toBe(
-      invalidHeader('the access_token body parameter must appear once, as a plain string'),
-    );
+    expect(err.wwwAuthenticate).toBe(invalidHeader('the access_token body parameter must appear once, as a plain string'));
   });
 });
 
@@ -212,11 +241,7 @@ describe('extractBearerToken: more than one method (RFC 6750 §2)', () => {
   const both = 'the request uses more than one method to send the bearer token';
 
   it.each<[string, BearerRequestShape, BearerExtractionOptions]>([
-    [
-      'header and query',
-      { headers: { authorization: `Bearer ${TOKEN}` }, query: { access_token: TOKEN } },
-      { allowQuery: true },
-    ],
+    ['header and query', { headers: { authorization: `Bearer ${TOKEN}` }, query: { access_token: TOKEN } }, { allowQuery: true }],
     [
       'header and body',
       { headers: { authorization: `Bearer ${TOKEN}` }, method: 'POST', contentType: FORM, body: { access_token: TOKEN } },

@@ -252,6 +252,92 @@ describe('MemoryStore', () => {
     expect(store.size).toBe(1); // the expired 'a' was removed on read; 'c' waits for its own read
   });
 
+  it('is an exact LRU: a read entry outlives every entry used before it', () => {
+    const max = 50;
+    for (let read = 0; read < max; read++) {
+      const store = new MemoryStore<number>({ maxEntries: max });
+      for (let i = 0; i < max; i++) store.set(`k${i}`, i, 60_000);
+      expect(store.get(`k${read}`)).toBe(read);
+      for (let i = 0; i < max - 1; i++) store.set(`new${i}`, i, 60_000);
+      for (let i = 0; i < max; i++) expect(store.get(`k${i}`)).toBe(i === read ? read : undefined);
+    }
+  });
+
+  it('matches a reference LRU model over random get/set/delete/expiry', () => {
+    const clock = fakeClock(0);
+    const max = 8;
+    const store = new MemoryStore<number>({ maxEntries: max, clock: clock.now });
+    // Reference: array ordered oldest → newest.
+    const model: Array<{ key: string; value: number; expiresAt: number }> = [];
+    let evictions = 0;
+    let seed = 42;
+    const random = (n: number) => {
+      // mulberry32: deterministic and well mixed
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) % n;
+    };
+    for (let step = 0; step < 20_000; step++) {
+      const key = `k${random(12)}`;
+      const op = random(10);
+      const at = model.findIndex((e) => e.key === key);
+      if (op < 4) {
+        const found = at === -1 ? undefined : model[at];
+        let expected: number | undefined;
+        if (found !== undefined) {
+          model.splice(at, 1);
+          if (clock.now() < found.expiresAt) {
+            model.push(found);
+            expected = found.value;
+          }
+        }
+        expect(store.get(key)).toBe(expected);
+      } else if (op < 8) {
+        const ttl = random(5) === 0 ? 0 : 1 + random(50);
+        if (at !== -1) model.splice(at, 1);
+        if (ttl > 0) {
+          if (model.length >= max) {
+            model.shift();
+            evictions++;
+          }
+          model.push({ key, value: step, expiresAt: clock.now() + ttl });
+        }
+        store.set(key, step, ttl);
+      } else if (op === 8) {
+        if (at !== -1) model.splice(at, 1);
+        store.delete(key);
+      } else {
+        clock.advance(random(10));
+      }
+      expect(store.size).toBe(model.length);
+    }
+    expect(store.evictions).toBe(evictions);
+    expect(evictions).toBeGreaterThan(100);
+  });
+
+  it('stays fast when one hot key is read over and over in a large store', () => {
+    // Regression: deleting and re-setting a Map key on every hit leaves a growing chain of deleted
+    // slots in V8's hash bucket, so each read of that key got slower (about 7 s for this loop).
+    const store = new MemoryStore<number>({ maxEntries: 50_000 });
+    for (let i = 0; i < 50_000; i++) store.set(`key-${i}`, i, 60_000);
+    const started = performance.now();
+    for (let i = 0; i < 100_000; i++) store.get('key-25000');
+    expect(performance.now() - started).toBeLessThan(1500);
+  });
+
+  it('stays fast when a full store keeps evicting', () => {
+    // Regression: evicting `map.keys().next()` rescans the deleted slots at the front of V8's table
+    // on every eviction (about 30 µs per insert at this size, so several seconds for this loop).
+    const store = new MemoryStore<number>({ maxEntries: 200_000 });
+    for (let i = 0; i < 200_000; i++) store.set(`key-${i}`, i, 60_000);
+    const started = performance.now();
+    for (let i = 0; i < 200_000; i++) store.set(`churn-${i}`, i, 60_000);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(store.size).toBe(200_000);
+    expect(store.evictions).toBe(200_000);
+  });
+
   it('removes the key when set with a ttl that is not a positive finite number', () => {
     const store = new MemoryStore<string>();
     store.set('a', 'A', 1000);

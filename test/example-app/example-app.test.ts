@@ -90,7 +90,10 @@ describe('the example app against the embedded mock EmpowerID', () => {
     const action = /<form method="post" action="([^"]+)"/.exec(form.body)?.[1] as string;
     const fields = new URLSearchParams();
     for (const m of form.body.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-      fields.set(m[1] as string, (m[2] as string).replace(/&amp;/g, '&').replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n))));
+      fields.set(
+        m[1] as string,
+        (m[2] as string).replace(/&amp;/g, '&').replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n))),
+      );
     }
     const user = /Sign in as <code>([^<]+)<\/code> \/ <code>([^<]+)<\/code>/.exec(home.body);
     fields.set('username', user?.[1] as string);

@@ -65,7 +65,9 @@ describe('requireToken(): RFC 6750 errors', () => {
   it('the query carrier is ignored unless enabled', async () => {
     const t = await token();
     await request(api().app).get(`/api/orders?access_token=${t}`).expect(401);
-    await request(api({ allowQueryToken: true }).app).get(`/api/orders?access_token=${t}`).expect(200);
+    await request(api({ allowQueryToken: true }).app)
+      .get(`/api/orders?access_token=${t}`)
+      .expect(200);
   });
 
   it('an unknown token → 401 invalid_token, and the scheme is case-insensitive', async () => {
@@ -84,7 +86,10 @@ describe('requireToken(): RFC 6750 errors', () => {
 
   it('a missing scope → 403 insufficient_scope naming the required scope', async () => {
     const t = await token({ scope: 'openid' });
-    const res = await request(api({ scopes: ['orders', 'admin'] }).app).get('/api/orders').set('Authorization', `Bearer ${t}`).expect(403);
+    const res = await request(api({ scopes: ['orders', 'admin'] }).app)
+      .get('/api/orders')
+      .set('Authorization', `Bearer ${t}`)
+      .expect(403);
     expect(res.headers['www-authenticate']).toMatch(/error="insufficient_scope"/);
     expect(res.headers['www-authenticate']).toMatch(/scope="orders admin"/);
     expect(res.body.code).toBe('ERR_BEARER_INSUFFICIENT_SCOPE');
@@ -94,19 +99,31 @@ describe('requireToken(): RFC 6750 errors', () => {
     const t = await token();
     const { DEFAULT_USERS } = await import('../../src/testing/index.js');
     const role = DEFAULT_USERS[0]?.business_role_locations[0] as string;
-    await request(api({ roles: [role] }).app).get('/api/orders').set('Authorization', `Bearer ${t}`).expect(200);
-    const res = await request(api({ roles: ['Global Admin in Nowhere'] }).app).get('/api/orders').set('Authorization', `Bearer ${t}`).expect(403);
+    await request(api({ roles: [role] }).app)
+      .get('/api/orders')
+      .set('Authorization', `Bearer ${t}`)
+      .expect(200);
+    const res = await request(api({ roles: ['Global Admin in Nowhere'] }).app)
+      .get('/api/orders')
+      .set('Authorization', `Bearer ${t}`)
+      .expect(403);
     expect(res.body.error).toBe('insufficient_scope');
   });
 
   it('a predicate can refuse', async () => {
     const t = await token();
-    await request(api({ predicate: (v) => v.tokenInfo.username === 'bob' }).app).get('/api/orders').set('Authorization', `Bearer ${t}`).expect(403);
+    await request(api({ predicate: (v) => v.tokenInfo.username === 'bob' }).app)
+      .get('/api/orders')
+      .set('Authorization', `Bearer ${t}`)
+      .expect(403);
   });
 
   it('a token issued to a client the API does not accept → 401', async () => {
     const t = await token();
-    await request(api({ expectedClientIds: ['someone-else'] }).app).get('/api/orders').set('Authorization', `Bearer ${t}`).expect(401);
+    await request(api({ expectedClientIds: ['someone-else'] }).app)
+      .get('/api/orders')
+      .set('Authorization', `Bearer ${t}`)
+      .expect(401);
   });
 
   it('errors: "next" hands the typed error to the app', async () => {
@@ -154,7 +171,9 @@ describe('requireToken(): the cache', () => {
   it('concurrent requests with one new token share one tokeninfo and one userinfo call', async () => {
     const t = await token();
     const { app } = api();
-    const results = await Promise.all(Array.from({ length: 25 }, () => request(app).get('/api/orders').set('Authorization', `Bearer ${t}`)));
+    const results = await Promise.all(
+      Array.from({ length: 25 }, () => request(app).get('/api/orders').set('Authorization', `Bearer ${t}`)),
+    );
     expect(results.every((r) => r.status === 200)).toBe(true);
     expect(mock.counts.tokeninfo).toBe(1);
     expect(mock.counts.userinfo).toBe(1);
@@ -197,7 +216,10 @@ describe('requireToken(): an IdP in trouble is a 503, never a pass and never a 5
     const { app } = api({ timeoutMs: 300 });
     await request(app).get('/api/orders').set('Authorization', `Bearer ${t}`).expect(200);
     mock.setOutage('slow');
-    const res = await request(app).get('/api/orders').set('Authorization', `Bearer ${await token()}`).expect(503);
+    const res = await request(app)
+      .get('/api/orders')
+      .set('Authorization', `Bearer ${await token()}`)
+      .expect(503);
     expect(res.body.code).toBe('ERR_IDP_UNAVAILABLE');
     expect(res.body.error_description).toMatch(/timed out/);
   });

@@ -4,7 +4,7 @@
  * failures into coded errors.
  */
 import * as oidc from 'openid-client';
-import { ConfigurationError, type EmpowerIDError, OAuthError } from '../../errors.js';
+import { ConfigurationError } from '../../errors.js';
 import type { EmpowerIDClient } from '../client.js';
 import type { ClientAuthMethod } from '../config.js';
 import { mapError } from '../map-error.js';

@@ -60,9 +60,7 @@ describe('certificateThumbprint', () => {
     ['a key instead of a certificate', client.key],
     ['a corrupt certificate body', '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'],
   ])('throws ERR_ASSERTION_INVALID for %s', (_name, input) => {
-    expect(() => certificateThumbprint(input)).toThrow(
-      expect.objectContaining({ name: 'EmpowerIDError', code: 'ERR_ASSERTION_INVALID' }),
-    );
+    expect(() => certificateThumbprint(input)).toThrow(expect.objectContaining({ name: 'EmpowerIDError', code: 'ERR_ASSERTION_INVALID' }));
   });
 });
 
@@ -133,9 +131,7 @@ describe('loadSigningCredentials', () => {
     });
 
     it('says when the passphrase is wrong', async () => {
-      const error = await rejection(
-        loadSigningCredentials({ privateKey: pkcs8, certificate: client.cert, passphrase: 'wrong' }),
-      );
+      const error = await rejection(loadSigningCredentials({ privateKey: pkcs8, certificate: client.cert, passphrase: 'wrong' }));
       expect(error.message).toMatch(/could not be decrypted.*passphrase/);
       expect(error.cause).toBeInstanceOf(Error);
     });

@@ -30,8 +30,7 @@ beforeAll(async () => {
 });
 
 const parse = (xml: string): Document => new DOMParser().parseFromString(xml, 'text/xml');
-const elements = (parent: Element): Element[] =>
-  Array.from(parent.childNodes).filter((node): node is Element => node.nodeType === 1);
+const elements = (parent: Element): Element[] => Array.from(parent.childNodes).filter((node): node is Element => node.nodeType === 1);
 const only = (parent: Element, ns: string, localName: string): Element => {
   const found = elements(parent).filter((e) => e.namespaceURI === ns && e.localName === localName);
   expect(found, `${localName} under ${parent.localName}`).toHaveLength(1);
@@ -76,13 +75,7 @@ describe('createSamlAssertion', () => {
     expect(id).toMatch(/^_[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(root.getAttribute('IssueInstant')).toBe(ISO_NOW);
 
-    expect(names(root)).toEqual([
-      `${SAML}|Issuer`,
-      `${DSIG}|Signature`,
-      `${SAML}|Subject`,
-      `${SAML}|Conditions`,
-      `${SAML}|AuthnStatement`,
-    ]);
+    expect(names(root)).toEqual([`${SAML}|Issuer`, `${DSIG}|Signature`, `${SAML}|Subject`, `${SAML}|Conditions`, `${SAML}|AuthnStatement`]);
     for (const e of elements(root)) if (e.namespaceURI === SAML) expect(e.prefix).toBe('saml');
 
     expect(only(root, SAML, 'Issuer').textContent).toBe(CLIENT_ID);
@@ -104,8 +97,7 @@ describe('createSamlAssertion', () => {
     expect(elements(conditions)).toHaveLength(0);
 
     const custom = parse(
-      (await createSamlAssertion({ credentials, clientId: CLIENT_ID, now: () => NOW, lifetimeSeconds: 60, clockSkewSeconds: 0 }))
-        .xml,
+      (await createSamlAssertion({ credentials, clientId: CLIENT_ID, now: () => NOW, lifetimeSeconds: 60, clockSkewSeconds: 0 })).xml,
     );
     const customConditions = only(custom.documentElement as Element, SAML, 'Conditions');
     expect(customConditions.getAttribute('NotBefore')).toBe(ISO_NOW);
@@ -129,33 +121,36 @@ describe('createSamlAssertion', () => {
       'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
       'http://www.w3.org/2001/04/xmlenc#sha256',
     ],
-  ] as const)('writes a verifiable enveloped %s signature after saml:Issuer (%s)', async (_label, _how, algorithm, signatureMethod, digestMethod) => {
-    const { xml, id } = await createSamlAssertion({ credentials, clientId: CLIENT_ID, now: () => NOW, algorithm });
-    const signature = only(parse(xml).documentElement as Element, DSIG, 'Signature');
-    expect(signature.prefix).toBeNull();
-    expect(names(signature)).toEqual([`${DSIG}|SignedInfo`, `${DSIG}|SignatureValue`, `${DSIG}|KeyInfo`]);
+  ] as const)(
+    'writes a verifiable enveloped %s signature after saml:Issuer (%s)',
+    async (_label, _how, algorithm, signatureMethod, digestMethod) => {
+      const { xml, id } = await createSamlAssertion({ credentials, clientId: CLIENT_ID, now: () => NOW, algorithm });
+      const signature = only(parse(xml).documentElement as Element, DSIG, 'Signature');
+      expect(signature.prefix).toBeNull();
+      expect(names(signature)).toEqual([`${DSIG}|SignedInfo`, `${DSIG}|SignatureValue`, `${DSIG}|KeyInfo`]);
 
-    const signedInfo = only(signature, DSIG, 'SignedInfo');
-    expect(only(signedInfo, DSIG, 'CanonicalizationMethod').getAttribute('Algorithm')).toBe(EXC_C14N);
-    expect(only(signedInfo, DSIG, 'SignatureMethod').getAttribute('Algorithm')).toBe(signatureMethod);
-    const reference = only(signedInfo, DSIG, 'Reference');
-    expect(reference.getAttribute('URI')).toBe(`#${id}`);
-    const transforms = elements(only(reference, DSIG, 'Transforms'));
-    expect(transforms.map((t) => t.getAttribute('Algorithm'))).toEqual([ENVELOPED, EXC_C14N]);
-    // .NET's SignedXml refuses an enveloped-signature Transform that has child elements.
-    for (const transform of transforms) expect(elements(transform)).toHaveLength(0);
-    expect(only(reference, DSIG, 'DigestMethod').getAttribute('Algorithm')).toBe(digestMethod);
-    expect(only(reference, DSIG, 'DigestValue').textContent).toMatch(/^[A-Za-z0-9+/]+={0,2}$/);
+      const signedInfo = only(signature, DSIG, 'SignedInfo');
+      expect(only(signedInfo, DSIG, 'CanonicalizationMethod').getAttribute('Algorithm')).toBe(EXC_C14N);
+      expect(only(signedInfo, DSIG, 'SignatureMethod').getAttribute('Algorithm')).toBe(signatureMethod);
+      const reference = only(signedInfo, DSIG, 'Reference');
+      expect(reference.getAttribute('URI')).toBe(`#${id}`);
+      const transforms = elements(only(reference, DSIG, 'Transforms'));
+      expect(transforms.map((t) => t.getAttribute('Algorithm'))).toEqual([ENVELOPED, EXC_C14N]);
+      // .NET's SignedXml refuses an enveloped-signature Transform that has child elements.
+      for (const transform of transforms) expect(elements(transform)).toHaveLength(0);
+      expect(only(reference, DSIG, 'DigestMethod').getAttribute('Algorithm')).toBe(digestMethod);
+      expect(only(reference, DSIG, 'DigestValue').textContent).toMatch(/^[A-Za-z0-9+/]+={0,2}$/);
 
-    const x509 = only(only(only(signature, DSIG, 'KeyInfo'), DSIG, 'X509Data'), DSIG, 'X509Certificate');
-    expect(x509.textContent).toBe(new X509Certificate(client.cert).raw.toString('base64'));
+      const x509 = only(only(only(signature, DSIG, 'KeyInfo'), DSIG, 'X509Data'), DSIG, 'X509Certificate');
+      expect(x509.textContent).toBe(new X509Certificate(client.cert).raw.toString('base64'));
 
-    const signed = verify(xml, client.cert);
-    expect(signed).toBeDefined();
-    expect(signed).toContain(`ID="${id}"`);
-    expect(signed).toContain(`>${clientThumbprint}</saml:NameID>`);
-    expect(signed).not.toContain('Signature');
-  });
+      const signed = verify(xml, client.cert);
+      expect(signed).toBeDefined();
+      expect(signed).toContain(`ID="${id}"`);
+      expect(signed).toContain(`>${clientThumbprint}</saml:NameID>`);
+      expect(signed).not.toContain('Signature');
+    },
+  );
 
   it('returns base64 of the UTF-8 XML (standard alphabet, padded)', async () => {
     const { xml, base64 } = await createSamlAssertion({ credentials, clientId: 'clïent-ü', now: () => NOW });
