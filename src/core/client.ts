@@ -1,12 +1,12 @@
 import { type KeyObject, createPrivateKey, timingSafeEqual } from 'node:crypto';
 import { importPKCS8 } from 'jose';
 import * as oidc from 'openid-client';
-import { CallbackError, ConfigurationError, IdPResponseError, OAuthError } from '../errors.js';
+import { CallbackError, ConfigurationError, IdPResponseError, IdPUnavailableError, OAuthError } from '../errors.js';
 import { type ClientOptions, type ResolvedClientConfig, resolveClientConfig } from './config.js';
 import { debug } from './debug.js';
 import { MetadataSource } from './endpoints.js';
 import * as grants from './grants/index.js';
-import { defaultFetch } from './http.js';
+import { type RawRequest, type RawResponse, defaultFetch, kRawRequest } from './http.js';
 import { mapError } from './map-error.js';
 import { type TokenSet, withExpiry } from './tokens.js';
 
@@ -287,14 +287,13 @@ export class EmpowerIDClient {
     } else {
       headers.authorization = `Bearer ${accessToken}`;
     }
-    let response: Response;
+    let response: RawResponse;
+    const init = { method: body === undefined ? 'GET' : 'POST', headers, ...(body !== undefined && { body }) };
     try {
-      response = await this.#fetch(endpoint, {
-        method: body === undefined ? 'GET' : 'POST',
-        headers,
-        ...(body !== undefined && { body }),
-        ...(!this.#pooled && { signal: AbortSignal.timeout(this.config.timeoutMs) }),
-      });
+      const raw = (this.#fetch as { [kRawRequest]?: RawRequest })[kRawRequest];
+      response = raw
+        ? await raw(endpoint, init)
+        : await this.#fetch(endpoint, { ...init, ...(!this.#pooled && { signal: AbortSignal.timeout(this.config.timeoutMs) }) });
     } catch (err) {
       throw mapError(err, 'the userinfo endpoint');
     }
@@ -412,7 +411,7 @@ function tolerantTokenFetch(fetch: typeof globalThis.fetch, tokenEndpoint: strin
 }
 
 /** @internal Reads a JSON object answer, mapping OAuth errors and garbage to coded errors. */
-export async function readJsonObject(response: Response, where: string): Promise<Record<string, unknown>> {
+export async function readJsonObject(response: RawResponse, where: string): Promise<Record<string, unknown>> {
   const text = await response.text().catch(() => '');
   let json: unknown;
   try {
@@ -420,9 +419,9 @@ export async function readJsonObject(response: Response, where: string): Promise
   } catch {
     json = undefined;
   }
-  if (response.status >= 500) throw mapError(new oidc.ResponseBodyError('server error', { cause: json ?? {}, response } as never), where);
+  if (response.status >= 500) throw new IdPUnavailableError(`empowerid: ${where} answered HTTP ${response.status}`);
   const record = json && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>) : undefined;
-  if (!response.ok) {
+  if (response.status < 200 || response.status > 299) {
     if (record && typeof record.error === 'string') {
       throw new OAuthError(record.error, typeof record.error_description === 'string' ? record.error_description : undefined, {
         status: response.status === 401 ? 401 : 400,

@@ -59,33 +59,63 @@ export function requireToken(options: RequireTokenOptions = {}): RequestHandler 
     throw new ConfigurationError('roles', 'needs the userinfo profile; remove fetchProfile: false');
   }
 
-  const guard = async (req: Request, res: Response, next: NextFunction) => {
+  const fail = (err: unknown, req: Request, res: Response, next: NextFunction) => {
+    const e = err instanceof BearerError ? withRealm(err, realm) : err;
+    if (options.errors === 'next' || !(e instanceof EmpowerIDError)) next(e);
+    else renderError(e, req, res);
+  };
+  // Scopes, roles and the predicate; returns a promise only when the predicate does.
+  const authorize = (verified: VerifiedToken, req: Request): void | Promise<void> => {
+    if (scopes.length) checkScopes(verified, scopes, realm);
+    if (roles.length) checkRoles(verified, roles, realm);
+    if (!options.predicate) return attach(req, verified);
+    const allowed = options.predicate(verified, req);
+    const decide = (ok: boolean) => {
+      if (!ok) throw new BearerError('ERR_BEARER_INSUFFICIENT_SCOPE', 'the access token is not allowed here', { realm });
+      attach(req, verified);
+    };
+    return typeof allowed === 'boolean' ? decide(allowed) : allowed.then(decide);
+  };
+
+  // The warm path is synchronous: a cached token costs a hash and a map lookup, no promise.
+  const guard = (req: Request, res: Response, next: NextFunction): void => {
+    let verifier: TokenVerifier;
+    let token: string;
     try {
-      const verifier = own ?? shared(req, options);
-      const token = extractBearerToken(
+      verifier = own ?? shared(req, options);
+      token = extractBearerToken(
         {
           headers: req.headers,
-          query: req.query as Record<string, unknown>,
-          body: req.body,
+          // Express 5 parses req.query on every access; touch it only when the carrier is enabled.
+          ...(extraction.allowQuery && { query: req.query as Record<string, unknown> }),
+          ...(extraction.allowBody && { body: req.body }),
           method: req.method,
           contentType: req.headers['content-type'],
         },
         extraction,
       );
-      const verified = await verifier.verify(token).catch((err: unknown) => {
-        throw err instanceof BearerError ? withRealm(err, realm) : err;
-      });
-      if (scopes.length) checkScopes(verified, scopes, realm);
-      if (roles.length) checkRoles(verified, roles, realm);
-      if (options.predicate && !(await options.predicate(verified, req))) {
-        throw new BearerError('ERR_BEARER_INSUFFICIENT_SCOPE', 'the access token is not allowed here', { realm });
+      const cached = verifier.cached(token);
+      if (cached) {
+        const pending = authorize(cached, req);
+        if (pending)
+          pending.then(
+            () => next(),
+            (err) => fail(err, req, res, next),
+          );
+        else next();
+        return;
       }
-      attach(req, verified);
-      next();
     } catch (err) {
-      if (options.errors === 'next' || !(err instanceof EmpowerIDError)) next(err);
-      else renderError(err, req, res);
+      fail(err, req, res, next);
+      return;
     }
+    verifier
+      .verify(token)
+      .then((verified) => authorize(verified, req))
+      .then(
+        () => next(),
+        (err) => fail(err, req, res, next),
+      );
   };
   if (own) Object.assign(guard, { verifier: own });
   return guard;
