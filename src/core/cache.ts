@@ -435,6 +435,7 @@ export class TokenCache<V> {
     const store = this.#store;
     // Declared before it is assigned so the load can check that it is still the current flight.
     let flight: Promise<V> | undefined;
+    // eslint-disable-next-line prefer-const -- TypeScript needs the declaration before the closure.
     flight = (async () => {
       // Inside the async function, a `load` that throws synchronously becomes a rejection too.
       const { value, ttlMs } = await load();

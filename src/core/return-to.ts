@@ -6,7 +6,7 @@
 export function safeReturnTo(value: unknown, baseURL: URL, fallback = '/'): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > 2048) return fallback;
   if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return fallback;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+  // Control characters are rejected outright: browsers treat them inconsistently in URLs.
   if (/[\u0000-\u001f\u007f\\]/.test(value)) return fallback;
   let resolved: URL;
   try {

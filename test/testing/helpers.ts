@@ -44,7 +44,7 @@ export function basic(user: string, pass: string): string {
   return `Basic ${Buffer.from(`${enc(user)}:${enc(pass)}`).toString('base64')}`;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: tests read JSON answers ad hoc; expect() checks their shape.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read JSON answers ad hoc; expect() checks their shape.
 type Loose = any;
 
 /** POSTs a form; returns status, headers and the parsed JSON (or text) body. */

@@ -14,7 +14,7 @@ export function fail(message: string, cause?: unknown): never {
 // XML 1.0 `Char` excludes C0 controls other than tab/LF/CR, U+FFFE, U+FFFF and lone surrogates.
 // An identifier has no business carrying tab/LF/CR either, so those are refused too: they would
 // not survive XML attribute/line-end normalisation byte for byte.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+// Matching control characters is the point of this pattern.
 const FORBIDDEN_CHARS = /[\u0000-\u001F\u007F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** A non-empty string without control characters or lone surrogates; `name` is the option's name. */
