@@ -21,6 +21,8 @@ export interface MockContext {
   readonly url: string;
   readonly issuer: string;
   readonly ttl: MockTtls;
+  /** See `MockEmpowerIDOptions.issueRefreshTokens`. */
+  readonly issueRefreshTokens: boolean;
   readonly users: ReadonlyMap<string, MockUser>;
   readonly clients: ReadonlyMap<string, MockClient>;
   readonly keys: SigningKeys;

@@ -116,6 +116,7 @@ export async function startMockEmpowerID(options: MockEmpowerIDOptions = {}): Pr
     url: '', // set once listening
     issuer: options.issuer ?? 'EmpowerID',
     ttl,
+    issueRefreshTokens: options.issueRefreshTokens ?? true,
     users: userMap,
     clients: clientMap,
     keys,

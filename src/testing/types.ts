@@ -60,6 +60,11 @@ export interface MockEmpowerIDOptions {
   clock?: () => number;
   /** Artificial delay before every response, in milliseconds; default 0. */
   latencyMs?: number;
+  /**
+   * Whether the authorization code grant issues a refresh token; default true. `false` behaves like
+   * an IdP that grants none to this client, so a relying party must renew by silent login.
+   */
+  issueRefreshTokens?: boolean;
 }
 
 /** What the last RP-initiated logout request carried (see {@link MockEmpowerID.lastLogout}). */

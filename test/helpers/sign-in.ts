@@ -23,6 +23,9 @@ export function buildApp(mock: MockEmpowerID, overrides: Partial<EmpowerIDOption
   app.get('/me', requiresAuth(), (req, res) => {
     res.json({ user: req.empowerid.user, accessToken: req.empowerid.accessToken?.value });
   });
+  app.get('/token-state', requiresAuth(), (req, res) => {
+    res.json({ expired: req.empowerid.accessToken?.isExpired(), expiresAt: req.empowerid.accessToken?.expiresAt });
+  });
   return app;
 }
 

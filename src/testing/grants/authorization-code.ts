@@ -53,7 +53,7 @@ export const authorizationCode: GrantHandler = {
       client,
       scope: code.scope,
       grantId: code.grantId,
-      refreshToken: true,
+      refreshToken: ctx.issueRefreshTokens,
       idToken: 'auto',
       nonce: code.nonce,
       id: 'person',
