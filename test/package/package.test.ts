@@ -1,0 +1,36 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { EmpowerIDError, EmpowerIDErrorCode, EmpowerIDRequestContext } from '../../src/index.js';
+
+const run = promisify(execFile);
+
+// `npm test` builds first (pretest), so dist/ is the package a user installs.
+describe('the published package', () => {
+  it('a consumer type-checks against the built .d.ts files through the exports map', async () => {
+    const tsc = await run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'test/fixtures/consumer/tsconfig.json']).catch(
+      (err: { stdout: string }) => err,
+    );
+    expect(tsc.stdout).toBe('');
+  }, 60_000);
+
+  it('can be imported and required on Node 20', async () => {
+    const esm = await run(process.execPath, [
+      '--input-type=module',
+      '-e',
+      "const m = await import('empowerid-express'); const t = await import('empowerid-express/testing'); console.log(typeof m.empowerid, typeof m.requireToken, typeof m.createClient, typeof t.startMockEmpowerID)",
+    ]);
+    expect(esm.stdout.trim()).toBe('function function function function');
+    const cjs = await run(process.execPath, [
+      '-e',
+      "const m = require('empowerid-express'); console.log(typeof m.empowerid, typeof m.requiresAuth)",
+    ]);
+    expect(cjs.stdout.trim()).toBe('function function');
+  });
+
+  it('types: req.empowerid by declaration merging, error codes as a union', () => {
+    expectTypeOf<Express.Request['empowerid']>().toEqualTypeOf<EmpowerIDRequestContext>();
+    expectTypeOf<EmpowerIDError['code']>().toEqualTypeOf<EmpowerIDErrorCode>();
+    expectTypeOf<'ERR_STATE_MISMATCH'>().toMatchTypeOf<EmpowerIDErrorCode>();
+  });
+});
