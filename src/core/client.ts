@@ -3,6 +3,7 @@ import { importPKCS8 } from 'jose';
 import * as oidc from 'openid-client';
 import { CallbackError, ConfigurationError, IdPResponseError, IdPUnavailableError, OAuthError } from '../errors.js';
 import { type ClientOptions, type ResolvedClientConfig, resolveClientConfig } from './config.js';
+import { basicAuth } from './basic-auth.js';
 import { debug } from './debug.js';
 import { MetadataSource } from './endpoints.js';
 import * as grants from './grants/index.js';
@@ -107,6 +108,7 @@ export class EmpowerIDClient {
   readonly #metadata: MetadataSource;
   /** The default pool enforces the timeout itself; a caller's fetch gets an abort signal per request. */
   readonly #pooled: boolean;
+  #basicHeader: string | undefined;
   #configs: Map<Flavour, Promise<oidc.Configuration>> = new Map();
 
   constructor(options: ClientOptions | ResolvedClientConfig) {
@@ -281,7 +283,7 @@ export class EmpowerIDClient {
     const headers: Record<string, string> = { accept: 'application/json' };
     let body: string | undefined;
     if (this.config.userinfoStyle === 'empowerid') {
-      headers.authorization = basicAuth(this.config.clientId, this.config.clientSecret ?? '');
+      headers.authorization = this.#basicHeader ??= basicAuth(this.config.clientId, this.config.clientSecret ?? '');
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams({ access_token: accessToken }).toString();
     } else {
@@ -435,12 +437,6 @@ export async function readJsonObject(response: RawResponse, where: string): Prom
   }
   if (!record) throw new IdPResponseError(`empowerid: ${where} did not answer a JSON object`);
   return record;
-}
-
-/** @internal RFC 6749 §2.3.1: form-encode id and secret before base64. */
-export function basicAuth(id: string, secret: string): string {
-  const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
-  return `Basic ${Buffer.from(`${enc(id)}:${enc(secret)}`).toString('base64')}`;
 }
 
 /** Checked synchronously at construction so a bad key fails at startup, not at the first login. */

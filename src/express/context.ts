@@ -28,6 +28,7 @@ export function contextMiddleware(state: RouterState): RequestHandler {
   const { options } = state;
   let checkedCookie = false;
   return async (req: Request, _res: Response, next: NextFunction) => {
+    let failure: unknown;
     try {
       const session = sessionOf(req);
       if (!checkedCookie) {
@@ -40,10 +41,11 @@ export function contextMiddleware(state: RouterState): RequestHandler {
         if (readState(req, options.sessionKey).tokens?.refresh_token) await refreshSession(req, state, 'silent');
         else log('access token expiring and no refresh token; silent re-authentication happens in requiresAuth()');
       }
-      next();
     } catch (err) {
-      next(err);
+      failure = err;
     }
+    // Outside the try: an error thrown further down the chain must not come back through here.
+    next(failure);
   };
 }
 

@@ -5,7 +5,8 @@
  */
 import * as oidc from 'openid-client';
 import { ConfigurationError } from '../../errors.js';
-import { basicAuth, type EmpowerIDClient } from '../client.js';
+import { basicAuth } from '../basic-auth.js';
+import type { EmpowerIDClient } from '../client.js';
 import { debug } from '../debug.js';
 import type { TokenSet } from '../tokens.js';
 import { formParams, requireParam, requireSecret, scopeParam, tokenRequest } from './request.js';
