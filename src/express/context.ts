@@ -91,7 +91,7 @@ export async function refreshSession(req: Request, { options, refresher }: Route
 
 // Loud once: a session cookie without `secure` on an https app can leak over plain http.
 function warnAboutCookie(options: ResolvedEmpowerIDOptions, session: Record<string, unknown>): void {
-  const cookie = session.cookie as { secure?: boolean | 'auto'; httpOnly?: boolean } | undefined;
+  const cookie = session.cookie as { secure?: boolean | 'auto'; httpOnly?: boolean; sameSite?: boolean | string } | undefined;
   if (options.baseURL.protocol === 'https:' && cookie && !cookie.secure) {
     process.emitWarning(
       'empowerid: baseURL is https but the session cookie is not "secure"; set cookie: { secure: true } (and app.set("trust proxy", 1) behind a proxy)',
@@ -99,6 +99,16 @@ function warnAboutCookie(options: ResolvedEmpowerIDOptions, session: Record<stri
         code: 'EMPOWERID_INSECURE_COOKIE',
       },
     );
+  }
+  if (cookie && (cookie.sameSite === 'strict' || cookie.sameSite === true)) {
+    process.emitWarning(
+      'empowerid: the session cookie is sameSite "strict"; browsers drop it on the redirect back from the IdP, so /callback finds no login in progress. Use sameSite: "lax"',
+      { code: 'EMPOWERID_INSECURE_COOKIE' },
+    );
+  } else if (cookie && !cookie.sameSite) {
+    process.emitWarning('empowerid: the session cookie has no sameSite attribute; set cookie: { sameSite: "lax" }', {
+      code: 'EMPOWERID_INSECURE_COOKIE',
+    });
   }
   if (cookie && cookie.httpOnly === false) {
     process.emitWarning('empowerid: the session cookie is not httpOnly; scripts on the page can read it', {

@@ -9,7 +9,7 @@ export const BASE_URL = 'http://127.0.0.1:3000';
 /** An app as a user would write it, pointed at the mock. */
 export function buildApp(mock: MockEmpowerID, overrides: Partial<EmpowerIDOptions> = {}): Express {
   const app = express();
-  app.use(session({ secret: 'test-secret', resave: false, saveUninitialized: false }));
+  app.use(session({ secret: 'test-secret', resave: false, saveUninitialized: false, cookie: { sameSite: 'lax' } }));
   app.use(
     empowerid({
       server: mock.url,
