@@ -249,7 +249,6 @@ export class EmpowerIDClient {
     if (request.postLogoutRedirectUri) params.post_logout_redirect_uri = request.postLogoutRedirectUri;
     if (request.state) params.state = request.state;
     if (request.globalLogout !== undefined) params.global_logout = String(request.globalLogout);
-    if (!params.id_token_hint) params.client_id = this.config.clientId;
     return oidc.buildEndSessionUrl(config, params);
   }
 

@@ -176,9 +176,11 @@ function invalid(description: string): BearerError {
 // never a pass and never a 500. invalid_client means this API's own credentials are wrong.
 function asServiceError(err: unknown, where: string): EmpowerIDError {
   if (err instanceof OAuthError) {
-    return new IdPResponseError(`empowerid: ${where} refused this API's request (${err.error}); check clientId and clientSecret`, {
-      cause: err,
-    });
+    const hint =
+      where === 'userinfo'
+        ? 'check clientId and clientSecret, and userinfoStyle ("bearer" for a standard OpenID Connect provider)'
+        : 'check clientId and clientSecret';
+    return new IdPResponseError(`empowerid: ${where} refused this API's request (${err.error}); ${hint}`, { cause: err });
   }
   if (err instanceof EmpowerIDError) return err;
   return new IdPResponseError(`empowerid: ${where} failed`, { cause: err });
