@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { extractBearerToken } from '../core/bearer.js';
 import { EmpowerIDClient } from '../core/client.js';
@@ -51,10 +52,7 @@ export function requireToken(options: RequireTokenOptions = {}): RequestHandler 
   const realm = options.realm ?? 'api';
   const extraction = { allowBody: options.allowBodyToken === true, allowQuery: options.allowQueryToken === true, realm };
   // An API-only service configures its own client; otherwise the guard reuses empowerid()'s.
-  const own =
-    options.server !== undefined || options.clientId !== undefined
-      ? verifierFor(new EmpowerIDClient(options as ClientOptions), options)
-      : undefined;
+  const own = options.server !== undefined || options.clientId !== undefined ? standaloneVerifier(options) : undefined;
   if (roles.length && options.fetchProfile === false) {
     throw new ConfigurationError('roles', 'needs the userinfo profile; remove fetchProfile: false');
   }
@@ -140,6 +138,28 @@ function checkRoles(verified: VerifiedToken, roles: string[], realm: string): vo
     log('missing role');
     throw new BearerError('ERR_BEARER_INSUFFICIENT_SCOPE', `the user lacks the role ${missing.join(', ')}`, { realm });
   }
+}
+
+const standalone = new Map<string, TokenVerifier>();
+
+/**
+ * Guards of an API-only service built with the same IdP settings (`requireToken({ ...idp })`,
+ * `requireToken({ ...idp, scopes: ['admin'] })`) share one client, one discovery and one cache,
+ * as one would expect. Options that hold objects or functions (fetch, clock, store, keys) cannot be
+ * compared, so such guards keep their own.
+ */
+function standaloneVerifier(options: RequireTokenOptions): TokenVerifier {
+  const { scopes: _s, roles: _r, predicate: _p, allowBodyToken: _b, allowQueryToken: _q, realm: _m, errors: _e, ...shared } = options;
+  const values = Object.entries(shared).sort(([a], [b]) => a.localeCompare(b));
+  const comparable =
+    values.every(([, v]) => v === undefined || v === null || typeof v !== 'object' || Array.isArray(v)) &&
+    values.every(([, v]) => typeof v !== 'function');
+  const key = comparable ? createHash('sha256').update(JSON.stringify(values)).digest('base64url') : undefined;
+  const found = key === undefined ? undefined : standalone.get(key);
+  if (found) return found;
+  const verifier = verifierFor(new EmpowerIDClient(options as ClientOptions), options);
+  if (key !== undefined) standalone.set(key, verifier);
+  return verifier;
 }
 
 function verifierFor(client: EmpowerIDClient, options: TokenVerifierOptions): TokenVerifier {

@@ -266,6 +266,25 @@ describe('requireToken(): an IdP in trouble is a 503, never a pass and never a 5
   });
 });
 
+describe('requireToken() in an API-only service', () => {
+  it('guards with the same IdP settings share one cache; other settings get their own', async () => {
+    const idp = { server: mock.url, clientId: DEFAULT_CLIENT.clientId, clientSecret: DEFAULT_CLIENT.clientSecret };
+    const orders = requireToken(idp);
+    const admin = requireToken({ ...idp, scopes: ['admin'] });
+    const small = requireToken({ ...idp, cacheMaxEntries: 10 });
+    expect(admin.verifier).toBe(orders.verifier);
+    expect(small.verifier).not.toBe(orders.verifier);
+
+    const app = express();
+    app.get('/orders', orders, (_req, res) => res.send('ok'));
+    app.get('/admin', admin, (_req, res) => res.send('ok'));
+    const t = await token({ scope: 'openid orders' });
+    await request(app).get('/orders').set('Authorization', `Bearer ${t}`).expect(200);
+    await request(app).get('/admin').set('Authorization', `Bearer ${t}`).expect(403);
+    expect(mock.counts.tokeninfo).toBe(1); // the second guard answered from the shared cache
+  });
+});
+
 describe('requireToken() inside an app that mounted empowerid()', () => {
   it('reuses the router configuration', async () => {
     const app = buildApp(mock);
