@@ -49,10 +49,12 @@ describe('tokenExchange', () => {
   it('sends several audiences and resources as repeated parameters (RFC 8693 §2.1)', async () => {
     const { client, sent } = clientOf(mock);
     const subjectToken = await mock.issueAccessToken({ username: 'alice' });
-    // The mock applies RFC 6749 §3.2 (no repeated parameters) to these too, so only the request is checked.
-    await client
-      .tokenExchange({ subjectToken, audience: ['orders', 'billing'], resource: ['https://a.example/', 'https://b.example/'] })
-      .catch(() => {});
+    const answer = await client.tokenExchange({
+      subjectToken,
+      audience: ['orders', 'billing'],
+      resource: ['https://a.example/', 'https://b.example/'],
+    });
+    expect(answer.issued_token_type).toBe(ACCESS_TOKEN_TYPE);
     expect(sent[0]!.body.getAll('audience')).toEqual(['orders', 'billing']);
     expect(sent[0]!.body.getAll('resource')).toEqual(['https://a.example/', 'https://b.example/']);
   });
