@@ -312,7 +312,11 @@ export class EmpowerIDClient {
    * per-call credentials, such as EmpowerID's password grant.
    */
   async configurationWith(auth: oidc.ClientAuth): Promise<oidc.Configuration> {
-    return this.#build(await this.#metadata.get(), 'token', auth);
+    const config = this.#build(await this.#metadata.get(), 'token', auth);
+    // Share the JWKS already fetched, so a per-call configuration does not fetch it again.
+    const jwks = oidc.getJwksCache(await this.configuration('token'));
+    if (jwks) oidc.setJwksCache(config, jwks);
+    return config;
   }
 
   // Server-side grants: thin delegates to src/core/grants/, one file per grant.

@@ -69,5 +69,11 @@ export async function password(client: EmpowerIDClient, params: PasswordParams):
     headers.set('authorization', basicAuth(username, secretWord));
   };
   const config = await client.configurationWith(personInBasic);
-  return tokenRequest(client, () => oidc.genericGrantRequest(config, 'password', formParams({ scope })));
+  try {
+    return await tokenRequest(client, () => oidc.genericGrantRequest(config, 'password', formParams({ scope })));
+  } finally {
+    // Keep the JWKS this call fetched (to check an ID token) for the next calls.
+    const jwks = oidc.getJwksCache(config);
+    if (jwks) oidc.setJwksCache(await client.configuration('token'), jwks);
+  }
 }

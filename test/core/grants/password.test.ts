@@ -30,6 +30,14 @@ describe('password (EmpowerID style, the default)', () => {
     expect(request?.body.has('password')).toBe(false);
   });
 
+  it('fetches the JWKS once for repeated calls that return ID tokens', async () => {
+    const { client } = clientOf(mock);
+    mock.resetCounts();
+    for (let i = 0; i < 3; i += 1) await client.password({ username: 'alice', password: alice.password });
+    expect(mock.counts['token:password']).toBe(3);
+    expect(mock.counts.jwks).toBe(1);
+  });
+
   it('form-encodes the person’s credentials (RFC 6749 §2.3.1) so ":" and "+" survive', async () => {
     const { client, sent } = clientOf(mock);
     const tokens = await client.password({ username: odd.username, password: odd.password, scope: '' });
