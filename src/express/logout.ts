@@ -16,8 +16,13 @@ export function logoutHandler(state: RouterState) {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
       const session = sessionOf(req);
-      const idToken = readState(req, options.sessionKey).tokens?.id_token;
+      const { id_token: idToken, refresh_token: refreshToken } = readState(req, options.sessionKey).tokens ?? {};
       await promisify((cb) => session.destroy(cb));
+      if (refreshToken && options.revokeOnLogout) {
+        // A refresh token outlives the session; revoke it so a leaked copy is worthless. Best effort:
+        // an IdP that is down must not keep the user from logging out.
+        await client.revoke(refreshToken, 'refresh_token').catch((err: Error) => log('refresh token not revoked (%s)', err.message));
+      }
       if (!options.idpLogout) {
         res.redirect(302, options.postLogoutRedirectUri);
         return;

@@ -35,6 +35,8 @@ export interface EmpowerIDOptions extends ClientOptions {
   idpLogout?: boolean;
   /** EmpowerID `global_logout`: end every application's session. Default `true`. */
   globalLogout?: boolean;
+  /** Revoke the refresh token at tokenrevoke on logout. Default `true`. */
+  revokeOnLogout?: boolean;
   /** Renew access tokens this many seconds before expiry (capped at half the lifetime). Default 60. */
   refreshSkewSeconds?: number;
   /** Renew expiring access tokens before the route runs. Default `true`. */
@@ -59,6 +61,7 @@ export interface ResolvedEmpowerIDOptions {
   readonly postLogoutRedirectUri: string;
   readonly idpLogout: boolean;
   readonly globalLogout: boolean;
+  readonly revokeOnLogout: boolean;
   readonly refreshSkewSeconds: number;
   readonly autoRefresh: boolean;
   readonly silentReauth: boolean;
@@ -74,6 +77,7 @@ export const ROUTER_DEFAULTS = {
   postLogoutRedirect: '/',
   idpLogout: true,
   globalLogout: true,
+  revokeOnLogout: true,
   refreshSkewSeconds: 60,
   autoRefresh: true,
   silentReauth: true,
@@ -113,6 +117,7 @@ export function resolveEmpowerIDOptions(options: EmpowerIDOptions): ResolvedEmpo
     postLogoutRedirectUri: `${base}${postLogoutRedirect}`,
     idpLogout: optionalBoolean(options, 'idpLogout') ?? ROUTER_DEFAULTS.idpLogout,
     globalLogout: optionalBoolean(options, 'globalLogout') ?? ROUTER_DEFAULTS.globalLogout,
+    revokeOnLogout: optionalBoolean(options, 'revokeOnLogout') ?? ROUTER_DEFAULTS.revokeOnLogout,
     refreshSkewSeconds: nonNegativeNumber(options, 'refreshSkewSeconds') ?? ROUTER_DEFAULTS.refreshSkewSeconds,
     autoRefresh: optionalBoolean(options, 'autoRefresh') ?? ROUTER_DEFAULTS.autoRefresh,
     silentReauth: optionalBoolean(options, 'silentReauth') ?? ROUTER_DEFAULTS.silentReauth,

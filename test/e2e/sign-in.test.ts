@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type MockEmpowerID, startMockEmpowerID } from '../../src/testing/index.js';
+import { createClient } from '../../src/index.js';
+import { DEFAULT_CLIENT, type MockEmpowerID, startMockEmpowerID } from '../../src/testing/index.js';
 import { BASE_URL, authorize, buildApp, sessionCookie, signIn, startLogin } from '../helpers/sign-in.js';
 
 let mock: MockEmpowerID;
@@ -75,6 +76,28 @@ describe('browser sign-in round trip', () => {
     await agent.get(callback.pathname + callback.search).expect(302);
     const me = await agent.get('/me').set('Accept', 'application/json').expect(200);
     expect(me.body.user.sub).toBe('alice');
+  });
+
+  it('revokes the refresh token at logout (and keeps it with revokeOnLogout: false)', async () => {
+    for (const revokeOnLogout of [true, false]) {
+      // Record the token answers the app receives, to learn the refresh token a thief could have copied.
+      const issued: string[] = [];
+      const recording: typeof fetch = async (input, init) => {
+        const res = await fetch(input, init);
+        if (String(input).endsWith('/oauth/v2/token')) {
+          const body = (await res.clone().json()) as { refresh_token?: string };
+          if (body.refresh_token) issued.push(body.refresh_token);
+        }
+        return res;
+      };
+      const agent = request.agent(buildApp(mock, { fetch: recording, revokeOnLogout }));
+      await signIn(agent);
+      expect(issued).toHaveLength(1);
+      await agent.get('/logout').expect(302);
+      const eid = createClient({ server: mock.url, clientId: DEFAULT_CLIENT.clientId, clientSecret: DEFAULT_CLIENT.clientSecret });
+      const info = await eid.introspect(issued[0] as string, 'refresh_token');
+      expect(info.active).toBe(!revokeOnLogout);
+    }
   });
 
   it('logs out locally only when idpLogout is false', async () => {
