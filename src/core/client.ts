@@ -1,10 +1,11 @@
-import { type KeyObject, createPrivateKey, timingSafeEqual } from 'node:crypto';
-import { importPKCS8 } from 'jose';
 import * as oidc from 'openid-client';
-import { CallbackError, ConfigurationError, IdPResponseError, IdPUnavailableError, OAuthError } from '../errors.js';
+import { CallbackError, OAuthError } from '../errors.js';
 import { type ClientOptions, type ResolvedClientConfig, resolveClientConfig } from './config.js';
 import { basicAuth } from './basic-auth.js';
 import { debug } from './debug.js';
+import { checkPrivateKey, toCryptoKey } from './private-key.js';
+import { readJsonObject, tolerantTokenFetch } from './responses.js';
+import { safeEqual } from './safe-equal.js';
 import { MetadataSource } from './endpoints.js';
 import * as grants from './grants/index.js';
 import { type RawRequest, type RawResponse, defaultFetch, kRawRequest } from './http.js';
@@ -390,74 +391,6 @@ export function createClient(options: ClientOptions): EmpowerIDClient {
   return new EmpowerIDClient(options);
 }
 
-/**
- * EmpowerID documents `"id_token": null` in refresh and token-exchange answers; the OAuth
- * libraries (rightly, per RFC 6749) reject a null where a string is expected. Drop null fields
- * from token-endpoint answers only, so nothing else is rewritten.
- */
-function tolerantTokenFetch(fetch: typeof globalThis.fetch, tokenEndpoint: string | undefined) {
-  return async (url: string, options: RequestInit): Promise<Response> => {
-    const response = await fetch(url, options);
-    if (url !== tokenEndpoint || !response.ok || !(response.headers.get('content-type') ?? '').includes('json')) {
-      return response;
-    }
-    const text = await response.text();
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      return new Response(text, { status: response.status, headers: response.headers });
-    }
-    if (json && typeof json === 'object' && !Array.isArray(json)) {
-      for (const [k, v] of Object.entries(json)) if (v === null) delete (json as Record<string, unknown>)[k];
-    }
-    return new Response(JSON.stringify(json), { status: response.status, headers: response.headers });
-  };
-}
-
-/** @internal Reads a JSON object answer, mapping OAuth errors and garbage to coded errors. */
-export async function readJsonObject(response: RawResponse, where: string): Promise<Record<string, unknown>> {
-  const text = await response.text().catch(() => '');
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  if (response.status >= 500) throw new IdPUnavailableError(`empowerid: ${where} answered HTTP ${response.status}`);
-  const record = json && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>) : undefined;
-  if (response.status < 200 || response.status > 299) {
-    if (record && typeof record.error === 'string') {
-      throw new OAuthError(record.error, typeof record.error_description === 'string' ? record.error_description : undefined, {
-        status: response.status === 401 ? 401 : 400,
-      });
-    }
-    const challenge = response.headers.get('www-authenticate');
-    if (response.status === 401 || response.status === 403) {
-      throw new OAuthError(/invalid_token/.test(challenge ?? '') ? 'invalid_token' : 'unauthorized', undefined, { status: 401 });
-    }
-    throw new IdPResponseError(`empowerid: ${where} answered HTTP ${response.status}`);
-  }
-  if (!record) throw new IdPResponseError(`empowerid: ${where} did not answer a JSON object`);
-  return record;
-}
-
-/** Checked synchronously at construction so a bad key fails at startup, not at the first login. */
-function checkPrivateKey(key: ResolvedClientConfig['privateKey']): KeyObject {
-  try {
-    const keyObject = typeof key === 'string' ? createPrivateKey(key) : (key as KeyObject);
-    if (keyObject.type !== 'private' || keyObject.asymmetricKeyType !== 'rsa') throw new Error('not an RSA private key');
-    return keyObject;
-  } catch (cause) {
-    throw new ConfigurationError('privateKey', `could not be read as an RSA private key (${(cause as Error).message})`);
-  }
-}
-
-async function toCryptoKey(key: ResolvedClientConfig['privateKey']): Promise<oidc.CryptoKey> {
-  const pem = checkPrivateKey(key).export({ type: 'pkcs8', format: 'pem' }) as string;
-  return (await importPKCS8(pem, 'RS256')) as oidc.CryptoKey;
-}
-
 function stringParams(params: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(params ?? {})) {
@@ -466,10 +399,4 @@ function stringParams(params: Record<string, unknown>): Record<string, string> {
       throw new CallbackError('ERR_CALLBACK_INVALID', `empowerid: the callback parameter "${k}" is repeated or malformed`);
   }
   return out;
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const ab = Buffer.from(a);
-  const bb = Buffer.from(b);
-  return ab.length === bb.length && timingSafeEqual(ab, bb);
 }

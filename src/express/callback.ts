@@ -1,7 +1,7 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { LoginTransaction } from '../core/client.js';
 import { debug } from '../core/debug.js';
+import { safeEqual } from '../core/safe-equal.js';
 import { CallbackError } from '../errors.js';
 import type { RouterState } from './context.js';
 import { applyTokens, promisify, readState, sessionOf, writeState } from './session.js';
@@ -73,10 +73,4 @@ function pick(pending: LoginTransaction[], params: Record<string, unknown>): Log
       ? 'empowerid: the callback "state" does not match any login started by this browser'
       : 'empowerid: the callback has no "state" parameter',
   );
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const ab = Buffer.from(a);
-  const bb = Buffer.from(b);
-  return ab.length === bb.length && timingSafeEqual(ab, bb);
 }
