@@ -86,14 +86,19 @@ function formDecode(s: string): string {
  * Parses `Authorization: Basic`. Returns undefined when absent, `'malformed'` when present but
  * unreadable, else the form-decoded pair.
  */
-export function parseBasic(headers: IncomingHttpHeaders): { user: string; pass: string } | 'malformed' | undefined {
+export function parseBasic(
+  headers: IncomingHttpHeaders,
+  encoding: 'form' | 'raw' = 'form',
+): { user: string; pass: string } | 'malformed' | undefined {
   const value = headers.authorization;
   if (!value || !/^basic\s/i.test(value)) return undefined;
   const decoded = Buffer.from(value.slice(6).trim(), 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 0) return 'malformed';
   try {
-    return { user: formDecode(decoded.slice(0, colon)), pass: formDecode(decoded.slice(colon + 1)) };
+    const user = decoded.slice(0, colon);
+    const pass = decoded.slice(colon + 1);
+    return encoding === 'raw' ? { user, pass } : { user: formDecode(user), pass: formDecode(pass) };
   } catch {
     return 'malformed';
   }

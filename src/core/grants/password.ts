@@ -27,13 +27,20 @@ export interface PasswordParams {
    * `rfc6749`: `username` and `password` body fields, with the client authenticated as configured.
    */
   style?: 'empowerid' | 'rfc6749';
+  /**
+   * How the person's credentials are put in the Basic header (EmpowerID style only).
+   * `raw` (default): `base64(username:password)` in UTF-8, exactly as EmpowerID documents; a username
+   * containing ":" cannot be sent this way. `form`: each half form-encoded first (RFC 6749 §2.3.1).
+   */
+  basicEncoding?: 'raw' | 'form';
 }
 
 /**
  * Resource owner password grant.
  *
- * In the default `empowerid` style the person's username and password are form-encoded
- * (RFC 6749 §2.3.1) and base64-encoded into `Authorization: Basic`, and the client always
+ * In the default `empowerid` style the person's `username:password` is base64-encoded into
+ * `Authorization: Basic` as the docs show (`basicEncoding: 'form'` form-encodes each half first, as
+ * RFC 6749 §2.3.1 does for clients), and the client always
  * authenticates with `client_id` + `client_secret` in the body (so a client secret is required,
  * whatever `clientAuthMethod` says).
  *
@@ -63,10 +70,20 @@ export async function password(client: EmpowerIDClient, params: PasswordParams):
   }
   if (style !== 'empowerid') throw new ConfigurationError('style', 'must be "empowerid" or "rfc6749"');
 
+  const encoding = params.basicEncoding ?? 'raw';
+  if (encoding !== 'raw' && encoding !== 'form') throw new ConfigurationError('basicEncoding', 'must be "raw" or "form"');
+  if (encoding === 'raw' && username.includes(':')) {
+    throw new ConfigurationError(
+      'username',
+      'contains ":", which a raw Basic header cannot carry; use basicEncoding: "form" or style: "rfc6749"',
+    );
+  }
+  const personHeader =
+    encoding === 'raw' ? `Basic ${Buffer.from(`${username}:${secretWord}`, 'utf8').toString('base64')}` : basicAuth(username, secretWord);
   const clientAuth = oidc.ClientSecretPost(requireSecret(client, 'the EmpowerID-style password grant (client_secret in the body)'));
   const personInBasic: oidc.ClientAuth = (as, metadata, body, headers) => {
     clientAuth(as, metadata, body, headers);
-    headers.set('authorization', basicAuth(username, secretWord));
+    headers.set('authorization', personHeader);
   };
   const config = await client.configurationWith(personInBasic);
   try {

@@ -38,14 +38,29 @@ describe('password (EmpowerID style, the default)', () => {
     expect(mock.counts.jwks).toBe(1);
   });
 
-  it('form-encodes the person’s credentials (RFC 6749 §2.3.1) so ":" and "+" survive', async () => {
+  it('sends the person’s credentials as the docs show, base64(username:password), so "+", "%", ":" in the password survive', async () => {
     const { client, sent } = clientOf(mock);
     const tokens = await client.password({ username: odd.username, password: odd.password, scope: '' });
     expect(tokens.id).toBe(odd.id);
     expect(tokens.id_token).toBeUndefined();
     expect(sent[0]?.body.has('scope')).toBe(false);
     const raw = Buffer.from(sent[0]?.headers.get('authorization')?.slice(6) ?? '', 'base64').toString('utf8');
+    expect(raw).toBe('d.o+e@example.com:p:a%s s+wörd');
+  });
+
+  it('basicEncoding: "form" form-encodes each half (RFC 6749 §2.3.1)', async () => {
+    const { client, sent } = clientOf(mock);
+    await client.password({ username: odd.username, password: odd.password, scope: '', basicEncoding: 'form' }).catch(() => {});
+    const raw = Buffer.from(sent[0]?.headers.get('authorization')?.slice(6) ?? '', 'base64').toString('utf8');
     expect(raw).toBe('d.o%2Be%40example.com:p%3Aa%25s+s%2Bw%C3%B6rd');
+  });
+
+  it('refuses a username with ":" in the raw Basic form before sending anything', async () => {
+    const { client, sent } = clientOf(mock);
+    const err = await rejectionOf(client.password({ username: 'a:b', password: 'x' }));
+    expect(err).toBeInstanceOf(ConfigurationError);
+    expect((err as unknown as ConfigurationError).option).toBe('username');
+    expect(sent).toHaveLength(0);
   });
 
   it('keeps the client secret in the body even for a client_secret_basic client', async () => {
