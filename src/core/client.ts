@@ -2,6 +2,7 @@ import * as oidc from 'openid-client';
 import { CallbackError, OAuthError } from '../errors.js';
 import { type ClientOptions, type ResolvedClientConfig, resolveClientConfig } from './config.js';
 import { basicAuth } from './basic-auth.js';
+import { checkAtHash } from './at-hash.js';
 import { debug } from './debug.js';
 import { checkPrivateKey, toCryptoKey } from './private-key.js';
 import { readJsonObject, tolerantTokenFetch } from './responses.js';
@@ -225,7 +226,9 @@ export class EmpowerIDClient {
         expectedNonce: transaction.nonce,
         idTokenExpected: true,
       });
-      return withExpiry(response as never, this.config.clock(), response.claims());
+      const claims = response.claims();
+      if (response.id_token) checkAtHash(response.id_token, response.access_token, claims?.at_hash);
+      return withExpiry(response as never, this.config.clock(), claims);
     } catch (err) {
       throw mapError(err, 'the token endpoint', 'callback');
     }
@@ -236,7 +239,9 @@ export class EmpowerIDClient {
     const config = await this.configuration('token');
     try {
       const response = await oidc.refreshTokenGrant(config, refreshToken, parameters);
-      return withExpiry(response as never, this.config.clock(), response.claims());
+      const claims = response.claims();
+      if (response.id_token) checkAtHash(response.id_token, response.access_token, claims?.at_hash);
+      return withExpiry(response as never, this.config.clock(), claims);
     } catch (err) {
       throw mapError(err, 'the token endpoint');
     }

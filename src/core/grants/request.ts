@@ -7,6 +7,7 @@ import * as oidc from 'openid-client';
 import { ConfigurationError } from '../../errors.js';
 import type { EmpowerIDClient } from '../client.js';
 import type { ClientAuthMethod } from '../config.js';
+import { checkAtHash } from '../at-hash.js';
 import { mapError } from '../map-error.js';
 import { type TokenSet, withExpiry } from '../tokens.js';
 
@@ -31,7 +32,9 @@ export async function tokenRequest(client: EmpowerIDClient, send: () => Promise<
   } catch (err) {
     throw mapError(err, WHERE);
   }
-  return withExpiry(response as never, client.config.clock(), response.claims());
+  const claims = response.claims();
+  if (response.id_token) checkAtHash(response.id_token, response.access_token, claims?.at_hash);
+  return withExpiry(response as never, client.config.clock(), claims);
 }
 
 /**
