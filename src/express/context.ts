@@ -3,7 +3,7 @@ import type { EmpowerIDClient } from '../core/client.js';
 import { debug } from '../core/debug.js';
 import type { RefreshCoordinator } from '../core/refresh-coordinator.js';
 import { renewAt } from '../core/tokens.js';
-import { EmpowerIDError, OAuthError } from '../errors.js';
+import { EmpowerIDError, IdPResponseError, OAuthError } from '../errors.js';
 import type { AccessTokenInfo, EmpowerIDRequestContext, UserClaims } from './augment.js';
 import type { ResolvedEmpowerIDOptions } from './options.js';
 import { applyTokens, readState, sessionOf, writeState } from './session.js';
@@ -142,7 +142,13 @@ function buildContext(req: Request, state: RouterState): EmpowerIDRequestContext
     fetchProfile: async () => {
       const t = readState(req, key).tokens;
       if (!t) throw new EmpowerIDError('ERR_LOGIN_REQUIRED', 'empowerid: no signed-in user', { status: 401 });
-      return state.client.userinfo(t.access_token);
+      const profile = await state.client.userinfo(t.access_token);
+      // OIDC Core §5.3.2: a userinfo `sub` that is not the ID token's belongs to someone else.
+      const sub = readState(req, key).claims?.sub;
+      if (profile.sub !== undefined && sub !== undefined && profile.sub !== sub) {
+        throw new IdPResponseError('empowerid: the userinfo answer is for another subject than the signed-in user');
+      }
+      return profile;
     },
     refresh: () => refreshSession(req, state, 'explicit'),
   };

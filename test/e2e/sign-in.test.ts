@@ -100,6 +100,30 @@ describe('browser sign-in round trip', () => {
     }
   });
 
+  it('fetchProfile() refuses a userinfo answer for another subject', async () => {
+    // A userinfo endpoint that answers for someone else (a mix-up or a tampering proxy).
+    const swapped: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (!String(input).endsWith('/oauth/v2/userinfo')) return res;
+      const body = (await res.json()) as Record<string, unknown>;
+      return new Response(JSON.stringify({ ...body, sub: 'mallory', username: 'mallory' }), { status: 200, headers: res.headers });
+    };
+    const app = buildApp(mock, { fetch: swapped });
+    app.get('/profile', async (req, res, next) => {
+      try {
+        res.json(await req.empowerid.fetchProfile());
+      } catch (err) {
+        next(err);
+      }
+    });
+    const agent = request.agent(app);
+    await signIn(agent);
+    const res = await agent.get('/profile').set('Accept', 'application/json');
+    expect(res.status).toBe(503); // IdPResponseError: the IdP answered something unusable
+    expect(res.text).toContain('another subject');
+    expect(res.text).not.toContain('mallory');
+  });
+
   it('logs out locally only when idpLogout is false', async () => {
     const agent = request.agent(buildApp(mock, { idpLogout: false }));
     await signIn(agent);
