@@ -111,6 +111,7 @@ export class EmpowerIDClient {
   /** The default pool enforces the timeout itself; a caller's fetch gets an abort signal per request. */
   readonly #pooled: boolean;
   #basicHeader: string | undefined;
+  readonly #revocationListeners = new Set<(token: string) => void | Promise<void>>();
   #configs: Map<Flavour, Promise<oidc.Configuration>> = new Map();
 
   constructor(options: ClientOptions | ResolvedClientConfig) {
@@ -276,6 +277,14 @@ export class EmpowerIDClient {
     } catch (err) {
       throw mapError(err, 'the tokenrevoke endpoint');
     }
+    // Caches built on this client (requireToken's) must not keep answering for a revoked token.
+    await Promise.all([...this.#revocationListeners].map((listener) => listener(token)));
+  }
+
+  /** @internal Called with every token this client revokes; returns the unsubscribe function. */
+  onRevoke(listener: (token: string) => void | Promise<void>): () => void {
+    this.#revocationListeners.add(listener);
+    return () => this.#revocationListeners.delete(listener);
   }
 
   /**

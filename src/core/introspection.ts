@@ -66,6 +66,8 @@ export class TokenVerifier {
 
   constructor(client: EmpowerIDClient, options: TokenVerifierOptions = {}) {
     this.client = client;
+    // Any revocation through this client, not only through this verifier, evicts the token.
+    client.onRevoke((token) => this.evict(token));
     this.#clock = client.config.clock;
     this.#cache = new TokenCache<CacheEntry>({
       clock: this.#clock,
@@ -109,8 +111,7 @@ export class TokenVerifier {
 
   /** Revokes a token at tokenrevoke and evicts it from the cache. */
   async revoke(token: string, hint: 'access_token' | 'refresh_token' = 'access_token'): Promise<void> {
-    await this.client.revoke(token, hint);
-    await this.evict(token);
+    await this.client.revoke(token, hint); // evicts through the listener below
   }
 
   stats(): CacheStats {

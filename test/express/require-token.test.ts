@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { requireToken, type RequireTokenOptions } from '../../src/index.js';
+import session from 'express-session';
+import { empowerid, requireToken, type RequireTokenOptions } from '../../src/index.js';
 import { DEFAULT_CLIENT, type MockEmpowerID, startMockEmpowerID } from '../../src/testing/index.js';
 import { buildApp, signIn } from '../helpers/sign-in.js';
 
@@ -286,6 +287,24 @@ describe('requireToken() in an API-only service', () => {
 });
 
 describe('requireToken() inside an app that mounted empowerid()', () => {
+  it('a revocation through the router’s client evicts the token from the guard’s cache', async () => {
+    const router = empowerid({
+      server: mock.url,
+      clientId: DEFAULT_CLIENT.clientId,
+      clientSecret: DEFAULT_CLIENT.clientSecret,
+      baseURL: 'http://127.0.0.1:3000',
+    });
+    const app = express();
+    app.use(session({ secret: 's', resave: false, saveUninitialized: false, cookie: { sameSite: 'lax' } }));
+    app.use(router);
+    app.get('/api/me', requireToken(), (req, res) => res.json(req.empowerid.profile));
+    const t = await token();
+    await request(app).get('/api/me').set('Authorization', `Bearer ${t}`).expect(200);
+    await router.client.revoke(t);
+    await request(app).get('/api/me').set('Authorization', `Bearer ${t}`).expect(401);
+    expect(mock.counts.tokeninfo).toBe(2); // asked again after the revocation, not served from the cache
+  });
+
   it('reuses the router configuration', async () => {
     const app = buildApp(mock);
     app.get('/api/me', requireToken(), (req, res) => res.json(req.empowerid.profile));
