@@ -38,7 +38,7 @@ export function callbackHandler(state: RouterState) {
       if (tx.prompt === 'none' && typeof params.error === 'string' && SILENT_FAILURES.has(params.error)) {
         log('silent re-authentication needs the user (%s); interactive login', params.error);
         await promisify((cb) => session.save(cb));
-        const login = options.routes.login === false ? '/' : `${options.routes.login}?returnTo=${encodeURIComponent(tx.returnTo ?? '/')}`;
+        const login = options.loginPath === false ? '/' : `${options.loginPath}?returnTo=${encodeURIComponent(tx.returnTo ?? '/')}`;
         res.redirect(302, login);
         return;
       }

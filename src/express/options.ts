@@ -55,6 +55,8 @@ export interface ResolvedEmpowerIDOptions {
   readonly client: ResolvedClientConfig;
   readonly baseURL: URL;
   readonly redirectUri: string | undefined;
+  /** The login route as a path from the host: baseURL's path + routes.login (an app mounted under a path). */
+  readonly loginPath: string | false;
   readonly scope: string;
   readonly responseType: ResponseType;
   readonly routes: Readonly<Required<RouteOptions>>;
@@ -111,6 +113,7 @@ export function resolveEmpowerIDOptions(options: EmpowerIDOptions): ResolvedEmpo
     client,
     baseURL,
     redirectUri: routes.callback === false ? undefined : `${base}${routes.callback}`,
+    loginPath: routes.login === false ? false : `${trimSlash(baseURL.pathname)}${routes.login}`,
     scope: optionalString(options, 'scope') ?? ROUTER_DEFAULTS.scope,
     responseType: oneOf(options, 'responseType', ['code', 'code id_token'] as const) ?? ROUTER_DEFAULTS.responseType,
     routes: Object.freeze(routes),

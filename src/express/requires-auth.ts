@@ -30,20 +30,20 @@ export function requiresAuth(options: RequiresAuthOptions = {}): RequestHandler 
       fail(new EmpowerIDError('ERR_CONFIG_INVALID', 'empowerid: requiresAuth() needs app.use(empowerid({...})) mounted before it'));
       return;
     }
-    const { routes, sessionKey, silentReauth } = state.options;
+    const { loginPath, sessionKey, silentReauth } = state.options;
     const browser = req.method === 'GET' && req.accepts(['json', 'html']) === 'html';
     const tokens = readState(req, sessionKey).tokens;
     if (!tokens) {
-      if (browser && routes.login !== false) {
-        res.redirect(302, `${routes.login}?returnTo=${encodeURIComponent(req.originalUrl)}`);
+      if (browser && loginPath !== false) {
+        res.redirect(302, `${loginPath}?returnTo=${encodeURIComponent(req.originalUrl)}`);
         return;
       }
       fail(new EmpowerIDError('ERR_LOGIN_REQUIRED', 'empowerid: this route needs a signed-in user', { status: 401 }));
       return;
     }
-    if (!tokens.refresh_token && silentReauth && browser && routes.login !== false && needsRenewal(req, state)) {
+    if (!tokens.refresh_token && silentReauth && browser && loginPath !== false && needsRenewal(req, state)) {
       log('access token expiring without a refresh token; silent re-authentication');
-      res.redirect(302, `${routes.login}?prompt=none&returnTo=${encodeURIComponent(req.originalUrl)}`);
+      res.redirect(302, `${loginPath}?prompt=none&returnTo=${encodeURIComponent(req.originalUrl)}`);
       return;
     }
     next();

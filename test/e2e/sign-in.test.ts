@@ -66,6 +66,14 @@ describe('browser sign-in round trip', () => {
     expect(json.body).toMatchObject({ code: 'ERR_LOGIN_REQUIRED' });
   });
 
+  it('an app served under a path prefix (baseURL with a path) sends browsers to the prefixed login', async () => {
+    const agent = request.agent(buildApp(mock, { baseURL: 'http://127.0.0.1:3000/portal' }));
+    const res = await agent.get('/me').set('Accept', 'text/html').expect(302);
+    expect(res.headers.location).toBe('/portal/login?returnTo=%2Fme');
+    const login = await agent.get('/login').expect(302);
+    expect(new URL(login.headers.location as string).searchParams.get('redirect_uri')).toBe('http://127.0.0.1:3000/portal/callback');
+  });
+
   it('supports the hybrid code id_token response in the query string', async () => {
     const agent = request.agent(buildApp(mock, { responseType: 'code id_token' }));
     const authorizeUrl = await startLogin(agent);
