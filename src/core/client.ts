@@ -2,7 +2,6 @@ import * as oidc from 'openid-client';
 import { CallbackError, OAuthError } from '../errors.js';
 import { type ClientOptions, type ResolvedClientConfig, resolveClientConfig } from './config.js';
 import { basicAuth } from './basic-auth.js';
-import { checkAtHash } from './at-hash.js';
 import { debug } from './debug.js';
 import { checkPrivateKey, toCryptoKey } from './private-key.js';
 import { readJsonObject, tolerantTokenFetch } from './responses.js';
@@ -11,7 +10,7 @@ import { MetadataSource } from './endpoints.js';
 import * as grants from './grants/index.js';
 import { type RawRequest, type RawResponse, defaultFetch, kRawRequest } from './http.js';
 import { mapError } from './map-error.js';
-import { type TokenSet, withExpiry } from './tokens.js';
+import { type TokenSet, toTokenSet } from './tokens.js';
 
 const log = debug('client');
 
@@ -227,9 +226,7 @@ export class EmpowerIDClient {
         expectedNonce: transaction.nonce,
         idTokenExpected: true,
       });
-      const claims = response.claims();
-      if (response.id_token) checkAtHash(response.id_token, response.access_token, claims?.at_hash);
-      return withExpiry(response as never, this.config.clock(), claims);
+      return toTokenSet(response, this.config.clock());
     } catch (err) {
       throw mapError(err, 'the token endpoint', 'callback');
     }
@@ -240,9 +237,7 @@ export class EmpowerIDClient {
     const config = await this.configuration('token');
     try {
       const response = await oidc.refreshTokenGrant(config, refreshToken, parameters);
-      const claims = response.claims();
-      if (response.id_token) checkAtHash(response.id_token, response.access_token, claims?.at_hash);
-      return withExpiry(response as never, this.config.clock(), claims);
+      return toTokenSet(response, this.config.clock());
     } catch (err) {
       throw mapError(err, 'the token endpoint');
     }

@@ -83,8 +83,7 @@ export class TokenVerifier {
   }
 
   /** Resolves an active token, or throws `BearerError` (invalid_token) or an IdP error (503). */
-  async verify(token: string): Promise<VerifiedToken> {
-    const key = TokenCache.keyFor(token);
+  async verify(token: string, key: string = TokenCache.keyFor(token)): Promise<VerifiedToken> {
     return this.#settle(this.#cache.peek(key) ?? (await this.#cache.getOrLoad(key, () => this.#load(token))));
   }
 
@@ -92,8 +91,8 @@ export class TokenVerifier {
    * The cached answer for a token, synchronously, or `undefined` when it must be loaded. Lets the
    * guard answer a warm request without a promise. Throws like `verify` for a cached rejection.
    */
-  cached(token: string): VerifiedToken | undefined {
-    const entry = this.#cache.peek(TokenCache.keyFor(token));
+  cached(token: string, key: string = TokenCache.keyFor(token)): VerifiedToken | undefined {
+    const entry = this.#cache.peek(key);
     return entry === undefined ? undefined : this.#settle(entry);
   }
 

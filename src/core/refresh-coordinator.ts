@@ -20,8 +20,6 @@ export class RefreshCoordinator {
   readonly #client: EmpowerIDClient;
   readonly #graceMs: number;
   readonly #flights = new Map<string, Flight>();
-  /** Refresh calls actually sent to the IdP. */
-  calls = 0;
 
   constructor(client: EmpowerIDClient, options: { graceMs?: number } = {}) {
     this.#client = client;
@@ -34,7 +32,6 @@ export class RefreshCoordinator {
     const key = createHash('sha256').update(refreshToken).digest('base64url');
     const existing = this.#flights.get(key);
     if (existing) return existing.promise;
-    this.calls += 1;
     log('refreshing');
     const flight: Flight = { promise: this.#client.refresh(refreshToken), settledAt: undefined };
     const settle = () => {

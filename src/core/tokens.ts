@@ -1,4 +1,5 @@
-import type { IDToken } from 'openid-client';
+import type { IDToken, TokenEndpointResponse, TokenEndpointResponseHelpers } from 'openid-client';
+import { checkAtHash } from './at-hash.js';
 
 /** A token endpoint answer with an absolute expiry. EmpowerID adds `id` (the person GUID). */
 export interface TokenSet {
@@ -20,13 +21,15 @@ export interface TokenSet {
   [extra: string]: unknown;
 }
 
-/** Adds `expires_at` from `expires_in` using the caller's clock. */
-export function withExpiry(
-  response: Record<string, unknown> & { access_token: string; token_type: string },
-  now: number,
-  claims?: IDToken,
-): TokenSet {
-  const set: TokenSet = { ...response };
+/**
+ * The one place a token-endpoint answer becomes a {@link TokenSet}: the validated ID-token claims
+ * (with `at_hash` checked against the access token), null fields dropped, and `expires_at` from
+ * `expires_in` on the caller's clock. Every grant and the sign-in callback go through here.
+ */
+export function toTokenSet(response: TokenEndpointResponse & TokenEndpointResponseHelpers, now: number): TokenSet {
+  const claims = response.claims();
+  if (response.id_token) checkAtHash(response.id_token, response.access_token, claims?.at_hash);
+  const set: TokenSet = { ...(response as unknown as TokenSet) };
   for (const key of Object.keys(set)) if (set[key] === null) delete set[key];
   const expiresIn = typeof response.expires_in === 'number' ? response.expires_in : Number(response.expires_in);
   if (Number.isFinite(expiresIn) && expiresIn > 0) {

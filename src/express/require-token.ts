@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { extractBearerToken } from '../core/bearer.js';
+import { TokenCache } from '../core/cache.js';
 import { EmpowerIDClient } from '../core/client.js';
 import type { ClientOptions } from '../core/config.js';
 import { debug } from '../core/debug.js';
@@ -79,6 +80,7 @@ export function requireToken(options: RequireTokenOptions = {}): RequestHandler 
   const guard = (req: Request, res: Response, next: NextFunction): void => {
     let verifier: TokenVerifier;
     let token: string;
+    let key: string;
     try {
       verifier = own ?? shared(req, options);
       token = extractBearerToken(
@@ -92,7 +94,9 @@ export function requireToken(options: RequireTokenOptions = {}): RequestHandler 
         },
         extraction,
       );
-      const cached = verifier.cached(token);
+      // Hashed once per request: the cache lookup and, on a miss, the load share the key.
+      key = TokenCache.keyFor(token);
+      const cached = verifier.cached(token, key);
       if (cached) {
         const pending = authorize(cached, req);
         if (pending)
@@ -108,7 +112,7 @@ export function requireToken(options: RequireTokenOptions = {}): RequestHandler 
       return;
     }
     verifier
-      .verify(token)
+      .verify(token, key)
       .then((verified) => authorize(verified, req))
       .then(
         () => next(),

@@ -7,9 +7,8 @@ import * as oidc from 'openid-client';
 import { ConfigurationError } from '../../errors.js';
 import type { EmpowerIDClient } from '../client.js';
 import type { ClientAuthMethod } from '../config.js';
-import { checkAtHash } from '../at-hash.js';
 import { mapError } from '../map-error.js';
-import { type TokenSet, withExpiry } from '../tokens.js';
+import { type TokenSet, toTokenSet } from '../tokens.js';
 
 const WHERE = 'the token endpoint';
 const AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_post', 'client_secret_basic', 'private_key_jwt'];
@@ -32,9 +31,7 @@ export async function tokenRequest(client: EmpowerIDClient, send: () => Promise<
   } catch (err) {
     throw mapError(err, WHERE);
   }
-  const claims = response.claims();
-  if (response.id_token) checkAtHash(response.id_token, response.access_token, claims?.at_hash);
-  return withExpiry(response as never, client.config.clock(), claims);
+  return toTokenSet(response, client.config.clock());
 }
 
 /**
