@@ -23,14 +23,14 @@ export interface TokenSet {
 
 /**
  * The one place a token-endpoint answer becomes a {@link TokenSet}: the validated ID-token claims
- * (with `at_hash` checked against the access token), null fields dropped, and `expires_at` from
- * `expires_in` on the caller's clock. Every grant and the sign-in callback go through here.
+ * (with `at_hash` checked against the access token) and `expires_at` from
+ * `expires_in` on the caller's clock. Every grant and the sign-in callback go through here. (EmpowerID's
+ * `"id_token": null` never gets this far: the client's token-endpoint fetch drops null fields.)
  */
 export function toTokenSet(response: TokenEndpointResponse & TokenEndpointResponseHelpers, now: number): TokenSet {
   const claims = response.claims();
   if (response.id_token) checkAtHash(response.id_token, response.access_token, claims?.at_hash);
   const set: TokenSet = { ...(response as unknown as TokenSet) };
-  for (const key of Object.keys(set)) if (set[key] === null) delete set[key];
   const expiresIn = typeof response.expires_in === 'number' ? response.expires_in : Number(response.expires_in);
   if (Number.isFinite(expiresIn) && expiresIn > 0) {
     set.expires_in = expiresIn;
