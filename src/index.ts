@@ -28,6 +28,14 @@ export {
   type EmpowerIDErrorCode,
 } from './errors.js';
 export { requireToken, type RequireTokenOptions } from './express/require-token.js';
-export { TokenVerifier, type TokenVerifierOptions, type VerifiedToken } from './core/introspection.js';
+export {
+  TokenVerifier,
+  TokenPolicy,
+  type TokenCacheSettings,
+  type TokenFacts,
+  type TokenPolicyOptions,
+  type TokenVerifierOptions,
+  type VerifiedToken,
+} from './core/introspection.js';
 export { TokenCache, MemoryStore, type CacheStore, type CacheStats } from './core/cache.js';
 export { extractBearerToken, type BearerExtractionOptions, type BearerRequestShape } from './core/bearer.js';

@@ -239,6 +239,21 @@ export class TokenCache<V> {
   }
 
   /**
+   * Stores `value` under `key` for `ttlMs` (a `ttlMs` that is not a finite number above 0 stores
+   * nothing). For replacing an entry with a fuller answer; a store failure is swallowed like in
+   * {@link TokenCache.getOrLoad}: the cache only saves work.
+   */
+  set(key: string, value: V, ttlMs: number): Promise<void> | void {
+    if (value === undefined || !isCacheableTtl(ttlMs)) return;
+    try {
+      const done = this.#store.set(key, value, ttlMs);
+      if (isThenable(done)) return Promise.resolve(done).then(undefined, () => {});
+    } catch {
+      // Fail open, as above.
+    }
+  }
+
+  /**
    * Removes `key` from the store. A load in flight for `key` is detached: its callers still get its
    * result, but it is not stored, so a token revoked during a load does not come back.
    */

@@ -11,6 +11,8 @@ import * as grants from './grants/index.js';
 import { type RawRequest, type RawResponse, defaultFetch, kRawRequest } from './http.js';
 import { mapError } from './map-error.js';
 import { type TokenSet, toTokenSet } from './tokens.js';
+import { TokenCache } from './cache.js';
+import { SignInIndex } from './sign-ins.js';
 
 const log = debug('client');
 
@@ -110,7 +112,8 @@ export class EmpowerIDClient {
   /** The default pool enforces the timeout itself; a caller's fetch gets an abort signal per request. */
   readonly #pooled: boolean;
   #basicHeader: string | undefined;
-  readonly #revocationListeners = new Set<(token: string) => void | Promise<void>>();
+  readonly #revocationListeners = new Set<(keys: readonly string[]) => void | Promise<void>>();
+  readonly #signIns = new SignInIndex();
   #configs: Map<Flavour, Promise<oidc.Configuration>> = new Map();
 
   constructor(options: ClientOptions | ResolvedClientConfig) {
@@ -226,7 +229,7 @@ export class EmpowerIDClient {
         expectedNonce: transaction.nonce,
         idTokenExpected: true,
       });
-      return toTokenSet(response, this.config.clock());
+      return this.#issued(toTokenSet(response, this.config.clock()));
     } catch (err) {
       throw mapError(err, 'the token endpoint', 'callback');
     }
@@ -237,7 +240,7 @@ export class EmpowerIDClient {
     const config = await this.configuration('token');
     try {
       const response = await oidc.refreshTokenGrant(config, refreshToken, parameters);
-      return toTokenSet(response, this.config.clock());
+      return this.#issued(toTokenSet(response, this.config.clock()), refreshToken);
     } catch (err) {
       throw mapError(err, 'the token endpoint');
     }
@@ -272,14 +275,41 @@ export class EmpowerIDClient {
     } catch (err) {
       throw mapError(err, 'the tokenrevoke endpoint');
     }
-    // Caches built on this client (requireToken's) must not keep answering for a revoked token.
-    await Promise.all([...this.#revocationListeners].map((listener) => listener(token)));
+    // Caches built on this client (requireToken's) must not keep answering for a revoked token,
+    // nor for the other tokens of its sign-in: EmpowerID revokes a refresh token's whole grant.
+    await this.forget(token);
   }
 
-  /** @internal Called with every token this client revokes; returns the unsubscribe function. */
-  onRevoke(listener: (token: string) => void | Promise<void>): () => void {
+  /**
+   * Makes every cache built on this client (the `requireToken()` guards') forget these tokens and
+   * every token issued to the same sign-in, as far as this client saw them issued. Logout calls
+   * it; {@link EmpowerIDClient.revoke} calls it after a successful revocation.
+   */
+  async forget(...tokens: (string | undefined)[]): Promise<void> {
+    const keys = new Set<string>();
+    for (const token of tokens) if (token) for (const key of this.#signIns.take(TokenCache.keyFor(token))) keys.add(key);
+    if (keys.size === 0) return;
+    const list = [...keys];
+    await Promise.all([...this.#revocationListeners].map((listener) => listener(list)));
+  }
+
+  /**
+   * @internal Called with the cache keys (SHA-256 of each token, never the token) of every token
+   * this client revokes or forgets; returns the unsubscribe function.
+   */
+  onRevoke(listener: (keys: readonly string[]) => void | Promise<void>): () => void {
     this.#revocationListeners.add(listener);
     return () => this.#revocationListeners.delete(listener);
+  }
+
+  /** Remembers which tokens belong to one sign-in, so revoking one forgets them all. */
+  #issued(set: TokenSet, previousRefreshToken?: string): TokenSet {
+    if (set.refresh_token !== undefined || previousRefreshToken !== undefined) {
+      const keys = [TokenCache.keyFor(set.access_token)];
+      if (set.refresh_token) keys.push(TokenCache.keyFor(set.refresh_token));
+      this.#signIns.link(keys, previousRefreshToken === undefined ? undefined : TokenCache.keyFor(previousRefreshToken));
+    }
+    return set;
   }
 
   /**
@@ -338,27 +368,27 @@ export class EmpowerIDClient {
 
   /** Client credentials grant, with EmpowerID's optional `username`; tokens are reused until shortly before expiry. See {@link grants.clientCredentials}. */
   clientCredentials(params: grants.ClientCredentialsParams = {}): Promise<TokenSet> {
-    return grants.clientCredentials(this, params);
+    return grants.clientCredentials(this, params).then((set) => this.#issued(set));
   }
 
   /** Resource owner password grant, EmpowerID style by default. See {@link grants.password}. */
   password(params: grants.PasswordParams): Promise<TokenSet> {
-    return grants.password(this, params);
+    return grants.password(this, params).then((set) => this.#issued(set));
   }
 
   /** JWT bearer grant: a third-party assertion, or EmpowerID's signed with your certificate. See {@link grants.jwtBearer}. */
   jwtBearer(params: grants.JwtBearerParams): Promise<TokenSet> {
-    return grants.jwtBearer(this, params);
+    return grants.jwtBearer(this, params).then((set) => this.#issued(set));
   }
 
   /** Client certificate grant (a signed SAML assertion). See {@link grants.clientCertificate}. */
   clientCertificate(params: grants.ClientCertificateParams): Promise<TokenSet> {
-    return grants.clientCertificate(this, params);
+    return grants.clientCertificate(this, params).then((set) => this.#issued(set));
   }
 
   /** RFC 8693 token exchange. See {@link grants.tokenExchange}. */
   tokenExchange(params: grants.TokenExchangeParams): Promise<TokenSet> {
-    return grants.tokenExchange(this, params);
+    return grants.tokenExchange(this, params).then((set) => this.#issued(set));
   }
 
   // tokeninfo, tokenrevoke and token exchange take HTTP Basic whatever the token endpoint uses.

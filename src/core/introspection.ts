@@ -1,29 +1,28 @@
-import { BearerError, EmpowerIDError, IdPResponseError, OAuthError } from '../errors.js';
+import { ConfigurationError, EmpowerIDError, IdPResponseError, OAuthError } from '../errors.js';
 import { type CacheStats, type CacheStore, TokenCache } from './cache.js';
 import type { EmpowerIDClient, IntrospectionResponse, UserInfo } from './client.js';
 import { debug } from './debug.js';
 import { Interner, internStrings } from './intern.js';
+import { TokenPolicy, type TokenPolicyOptions, type VerifiedToken } from './token-policy.js';
+
+export { TokenPolicy, type TokenPolicyOptions, type VerifiedToken } from './token-policy.js';
 
 const log = debug('introspection');
 
-/** What a verified bearer token resolves to. */
-export interface VerifiedToken {
-  /** The tokeninfo (RFC 7662) answer. */
-  tokenInfo: IntrospectionResponse;
-  /** The userinfo answer, unless profile fetching is off. */
-  profile: UserInfo | undefined;
+/**
+ * What the IdP said about a token, as cached: the introspection answer, the profile once some
+ * guard needed it, and until when the answer may be reused. No acceptance decision is stored
+ * here: each guard applies its own {@link TokenPolicy} on every hit.
+ */
+export interface TokenFacts extends VerifiedToken {
+  /** Milliseconds since the epoch after which the answer must be asked again. */
+  readonly until: number;
 }
 
-/** A negative answer, cached briefly so a flood of bad tokens does not reach the IdP. */
-interface Rejected {
-  readonly rejected: string;
-}
-type CacheEntry = VerifiedToken | Rejected;
-const INACTIVE: Rejected = Object.freeze({ rejected: 'the access token is not active' });
+const INACTIVE: TokenFacts = Object.freeze({ tokenInfo: Object.freeze({ active: false }), profile: undefined, until: 0 });
 
-export interface TokenVerifierOptions {
-  /** Also fetch the userinfo profile. Default `true`. */
-  fetchProfile?: boolean;
+/** How long and how many introspection answers are kept. Guards that differ here get separate caches. */
+export interface TokenCacheSettings {
   /** Longest time an introspection answer is reused, in seconds. Default 300. */
   cacheMaxTtlSeconds?: number;
   /** How long an inactive answer is remembered, in seconds. Default 10. */
@@ -31,145 +30,188 @@ export interface TokenVerifierOptions {
   /** Cache entry cap (LRU). Default 100 000. */
   cacheMaxEntries?: number;
   /** A shared store (e.g. Redis) instead of the in-memory LRU. */
-  store?: CacheStore<CacheEntry>;
-  /** Expected `iss` of the introspection answer, when the IdP sends one. */
-  expectedIssuer?: string;
-  /** Accepted `client_id`s of the token (the clients allowed to call this API). */
-  expectedClientIds?: string[];
-  /** Tolerance for `exp`/`nbf`, in seconds. Default: the client's `clockToleranceSeconds`. */
-  clockToleranceSeconds?: number;
+  store?: CacheStore<TokenFacts>;
 }
+
+/** Options of {@link TokenVerifier}: its cache, and the policy {@link TokenVerifier.verify} applies by default. */
+export interface TokenVerifierOptions extends TokenCacheSettings, TokenPolicyOptions {}
 
 /**
  * Introspects bearer tokens at tokeninfo and fetches their profile, with a cache in front:
  * keyed by SHA-256 of the token, TTL capped by the token's own `exp`, a short negative cache for
- * inactive tokens, transport errors never cached, one load in flight per token.
+ * inactive tokens, transport errors never cached, one load in flight per token. The cache holds
+ * facts only; every call is judged by the policy it is given.
  *
  * @example
  * ```ts
  * const verifier = new TokenVerifier(createClient({ server, clientId, clientSecret }));
  * const { tokenInfo, profile } = await verifier.verify(token);
+ * const strict = new TokenPolicy({ expectedClientIds: ['web'] }, { clockToleranceSeconds: 0, clock: Date.now });
+ * await verifier.verify(token, strict);
  * ```
  */
 export class TokenVerifier {
   readonly client: EmpowerIDClient;
-  readonly #cache: TokenCache<CacheEntry>;
-  readonly #fetchProfile: boolean;
+  /** The policy {@link TokenVerifier.verify} applies when none is given. */
+  readonly policy: TokenPolicy;
+  readonly #cache: TokenCache<TokenFacts>;
   readonly #maxTtlMs: number;
   readonly #negativeTtlMs: number;
-  readonly #expectedIssuer: string | undefined;
-  readonly #expectedClientIds: readonly string[] | undefined;
-  readonly #toleranceMs: number;
   readonly #clock: () => number;
   readonly #strings = new Interner<string>(50_000);
   readonly #profiles = new Interner<UserInfo>(10_000);
+  readonly #profileFlights = new Map<string, Promise<TokenFacts>>();
+  /** The same facts without the profile, for guards that did not ask for it. */
+  readonly #bare = new WeakMap<TokenFacts, VerifiedToken>();
 
   constructor(client: EmpowerIDClient, options: TokenVerifierOptions = {}) {
     this.client = client;
-    // Any revocation through this client, not only through this verifier, evicts the token.
-    client.onRevoke((token) => this.evict(token));
     this.#clock = client.config.clock;
-    this.#cache = new TokenCache<CacheEntry>({
+    this.#maxTtlMs = seconds(options, 'cacheMaxTtlSeconds', 300) * 1000;
+    this.#negativeTtlMs = seconds(options, 'negativeTtlSeconds', 10) * 1000;
+    this.#cache = new TokenCache<TokenFacts>({
       clock: this.#clock,
       ...(options.cacheMaxEntries !== undefined && { maxEntries: options.cacheMaxEntries }),
       ...(options.store !== undefined && { store: options.store }),
     });
-    this.#fetchProfile = options.fetchProfile ?? true;
-    this.#maxTtlMs = (options.cacheMaxTtlSeconds ?? 300) * 1000;
-    this.#negativeTtlMs = (options.negativeTtlSeconds ?? 10) * 1000;
-    this.#expectedIssuer = options.expectedIssuer;
-    this.#expectedClientIds = options.expectedClientIds;
-    this.#toleranceMs = (options.clockToleranceSeconds ?? client.config.clockToleranceSeconds) * 1000;
+    this.policy = this.policyFor(options);
+    // Any revocation through this client, not only through this verifier, evicts the token and
+    // the other tokens of its sign-in.
+    client.onRevoke((keys) => this.#evictKeys(keys));
   }
 
-  /** Resolves an active token, or throws `BearerError` (invalid_token) or an IdP error (503). */
-  async verify(token: string, key: string = TokenCache.keyFor(token)): Promise<VerifiedToken> {
-    return this.#settle(this.#cache.peek(key) ?? (await this.#cache.getOrLoad(key, () => this.#load(token))));
+  /** A policy with this verifier's client defaults (clock, tolerance). */
+  policyFor(options: TokenPolicyOptions): TokenPolicy {
+    return new TokenPolicy(options, { clockToleranceSeconds: this.client.config.clockToleranceSeconds, clock: this.#clock });
+  }
+
+  /** Resolves a token `policy` accepts, or throws `BearerError` (invalid_token) or an IdP error (503). */
+  async verify(token: string, policy: TokenPolicy = this.policy, key: string = TokenCache.keyFor(token)): Promise<VerifiedToken> {
+    let facts = this.#cache.peek(key) ?? (await this.#cache.getOrLoad(key, () => this.#load(token, policy.needsProfile)));
+    policy.check(facts.tokenInfo);
+    if (policy.needsProfile && facts.profile === undefined) {
+      facts = await this.#withProfile(token, key, facts);
+      policy.check(facts.tokenInfo);
+    }
+    return this.#view(facts, policy);
   }
 
   /**
-   * The cached answer for a token, synchronously, or `undefined` when it must be loaded. Lets the
-   * guard answer a warm request without a promise. Throws like `verify` for a cached rejection.
+   * The cached answer for a token as `policy` sees it, synchronously, or `undefined` when it must
+   * be loaded (not cached, or cached without the profile this policy needs). Lets the guard
+   * answer a warm request without a promise. Throws like `verify` when the policy refuses it.
    */
-  cached(token: string, key: string = TokenCache.keyFor(token)): VerifiedToken | undefined {
-    const entry = this.#cache.peek(key);
-    return entry === undefined ? undefined : this.#settle(entry);
-  }
-
-  #settle(entry: CacheEntry): VerifiedToken {
-    if ('rejected' in entry) throw invalid(entry.rejected);
-    // A cached answer is re-checked against the clock: its TTL may outlive a tolerance window.
-    this.#checkTimes(entry.tokenInfo);
-    return entry;
+  cached(key: string, policy: TokenPolicy = this.policy): VerifiedToken | undefined {
+    const facts = this.#cache.peek(key);
+    if (facts === undefined) return undefined;
+    policy.check(facts.tokenInfo);
+    if (policy.needsProfile && facts.profile === undefined) return undefined;
+    return this.#view(facts, policy);
   }
 
   /** Forgets a token (after revocation elsewhere). */
   evict(token: string): Promise<void> | void {
-    return this.#cache.delete(TokenCache.keyFor(token));
+    return this.#evictKeys([TokenCache.keyFor(token)]);
   }
 
-  /** Revokes a token at tokenrevoke and evicts it from the cache. */
+  /** Revokes a token at tokenrevoke; every verifier of the client forgets it and its sign-in. */
   async revoke(token: string, hint: 'access_token' | 'refresh_token' = 'access_token'): Promise<void> {
-    await this.client.revoke(token, hint); // evicts through the listener below
+    await this.client.revoke(token, hint); // evicts through the listener registered above
   }
 
   stats(): CacheStats {
     return this.#cache.stats();
   }
 
-  async #load(token: string): Promise<{ value: CacheEntry; ttlMs: number }> {
+  #view(facts: TokenFacts, policy: TokenPolicy): VerifiedToken {
+    if (policy.needsProfile || facts.profile === undefined) return facts;
+    let bare = this.#bare.get(facts);
+    if (bare === undefined) {
+      bare = Object.freeze({ tokenInfo: facts.tokenInfo, profile: undefined });
+      this.#bare.set(facts, bare);
+    }
+    return bare;
+  }
+
+  #evictKeys(keys: readonly string[]): Promise<void> | void {
+    const pending: Promise<void>[] = [];
+    for (const key of keys) {
+      this.#profileFlights.delete(key);
+      const done = this.#cache.delete(key);
+      if (done) pending.push(done);
+    }
+    if (pending.length) return Promise.all(pending).then(() => undefined);
+  }
+
+  async #load(token: string, withProfile: boolean): Promise<{ value: TokenFacts; ttlMs: number }> {
     let info: IntrospectionResponse;
     try {
       info = await this.client.introspect(token, 'access_token');
     } catch (err) {
       throw asServiceError(err, 'tokeninfo');
     }
-    if (info.active !== true) {
+    if (info === null || typeof info !== 'object' || info.active !== true) {
       log('inactive token');
       return { value: INACTIVE, ttlMs: this.#negativeTtlMs };
     }
-    const rejected = this.#checkClaims(info);
-    if (rejected) return { value: { rejected }, ttlMs: this.#negativeTtlMs };
-    this.#checkTimes(info);
-    let profile: UserInfo | undefined;
-    if (this.#fetchProfile) {
-      try {
-        const fetched = await this.client.userinfo(token);
-        // Shared between entries and requests, so frozen: one handler cannot change another's view.
-        if (Array.isArray(fetched.business_role_locations)) Object.freeze(fetched.business_role_locations);
-        profile = this.#profiles.get(JSON.stringify(fetched), Object.freeze(fetched));
-      } catch (err) {
-        if (err instanceof OAuthError && (err.error === 'invalid_token' || err.status === 401)) {
-          return { value: INACTIVE, ttlMs: this.#negativeTtlMs };
-        }
-        throw asServiceError(err, 'userinfo');
-      }
-    }
     Object.freeze(internStrings(info, this.#strings));
     const now = this.#clock();
-    const ttlMs = typeof info.exp === 'number' ? Math.min(this.#maxTtlMs, info.exp * 1000 - now) : this.#maxTtlMs;
-    return { value: { tokenInfo: info, profile }, ttlMs };
+    // A malformed exp is the policy's to refuse; it is not cached for long either way.
+    const ttlMs =
+      info.exp === undefined
+        ? this.#maxTtlMs
+        : typeof info.exp === 'number'
+          ? Math.min(this.#maxTtlMs, info.exp * 1000 - now)
+          : Math.min(this.#maxTtlMs, this.#negativeTtlMs);
+    const facts: TokenFacts = { tokenInfo: info, profile: undefined, until: now + ttlMs };
+    if (!withProfile) return { value: facts, ttlMs };
+    const value = await this.#fetchProfile(token, facts);
+    return { value, ttlMs: value === INACTIVE ? this.#negativeTtlMs : ttlMs };
   }
 
-  #checkClaims(info: IntrospectionResponse): string | undefined {
-    if (this.#expectedIssuer !== undefined && info.iss !== undefined && info.iss !== this.#expectedIssuer) {
-      return 'the access token was issued by another issuer';
+  /** Adds the profile to a cached answer that was loaded without it (one userinfo call per token). */
+  #withProfile(token: string, key: string, facts: TokenFacts): Promise<TokenFacts> {
+    let flight = this.#profileFlights.get(key);
+    if (flight === undefined) {
+      flight = this.#fetchProfile(token, facts).then(async (value) => {
+        if (this.#profileFlights.get(key) === flight) {
+          this.#profileFlights.delete(key);
+          const ttlMs = value === INACTIVE ? this.#negativeTtlMs : value.until - this.#clock();
+          await this.#cache.set(key, value, ttlMs);
+        }
+        return value;
+      });
+      const forget = () => {
+        if (this.#profileFlights.get(key) === flight) this.#profileFlights.delete(key);
+      };
+      flight.then(undefined, forget);
+      this.#profileFlights.set(key, flight);
     }
-    if (this.#expectedClientIds && !(typeof info.client_id === 'string' && this.#expectedClientIds.includes(info.client_id))) {
-      return 'the access token was issued to a client this API does not accept';
-    }
-    return undefined;
+    return flight;
   }
 
-  #checkTimes(info: IntrospectionResponse): void {
-    const now = this.#clock();
-    if (typeof info.exp === 'number' && now - this.#toleranceMs >= info.exp * 1000) throw invalid('the access token has expired');
-    if (typeof info.nbf === 'number' && now + this.#toleranceMs < info.nbf * 1000) throw invalid('the access token is not valid yet');
+  async #fetchProfile(token: string, facts: TokenFacts): Promise<TokenFacts> {
+    try {
+      const fetched = await this.client.userinfo(token);
+      // Shared between entries and requests, so frozen: one handler cannot change another's view.
+      if (Array.isArray(fetched.business_role_locations)) Object.freeze(fetched.business_role_locations);
+      const profile = this.#profiles.get(JSON.stringify(fetched), Object.freeze(fetched));
+      return { tokenInfo: facts.tokenInfo, profile, until: facts.until };
+    } catch (err) {
+      // The IdP's own word that the token is no good: remembered like an inactive answer.
+      if (err instanceof OAuthError && (err.error === 'invalid_token' || err.status === 401)) return INACTIVE;
+      throw asServiceError(err, 'userinfo');
+    }
   }
 }
 
-function invalid(description: string): BearerError {
-  return new BearerError('ERR_BEARER_INVALID_TOKEN', description);
+function seconds(options: TokenCacheSettings, name: 'cacheMaxTtlSeconds' | 'negativeTtlSeconds', fallback: number): number {
+  const value = options[name];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new ConfigurationError(name, 'must be a number of seconds, 0 or more');
+  }
+  return value;
 }
 
 // Whatever went wrong talking to the IdP is the service's problem, not the caller's token: a 503,

@@ -16,8 +16,11 @@ export function logoutHandler(state: RouterState) {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
       const session = sessionOf(req);
-      const { id_token: idToken, refresh_token: refreshToken } = readState(req, options.sessionKey).tokens ?? {};
+      const { id_token: idToken, refresh_token: refreshToken, access_token: accessToken } = readState(req, options.sessionKey).tokens ?? {};
       await promisify((cb) => session.destroy(cb));
+      // Guards on this instance must stop accepting the session's tokens now, even when the
+      // sign-in happened on another instance (so this client never saw them issued).
+      await client.forget(accessToken, refreshToken);
       if (refreshToken && options.revokeOnLogout) {
         // A refresh token outlives the session; revoke it so a leaked copy is worthless. Best effort:
         // an IdP that is down must not keep the user from logging out.

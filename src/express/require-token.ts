@@ -5,7 +5,14 @@ import { TokenCache } from '../core/cache.js';
 import { EmpowerIDClient } from '../core/client.js';
 import type { ClientOptions } from '../core/config.js';
 import { debug } from '../core/debug.js';
-import { TokenVerifier, type TokenVerifierOptions, type VerifiedToken } from '../core/introspection.js';
+import {
+  type TokenPolicy,
+  type TokenPolicyOptions,
+  TokenVerifier,
+  type TokenVerifierOptions,
+  type VerifiedToken,
+} from '../core/introspection.js';
+import { verifierFor } from '../core/verifier-registry.js';
 import { BearerError, ConfigurationError, EmpowerIDError } from '../errors.js';
 import type { EmpowerIDRequestContext } from './augment.js';
 import { routerStateOf } from './context.js';
@@ -31,9 +38,6 @@ export interface RequireTokenOptions extends Partial<ClientOptions>, TokenVerifi
   errors?: 'render' | 'next';
 }
 
-// One verifier (and so one cache) per client, shared by every guard built on it.
-const verifiers = new WeakMap<EmpowerIDClient, TokenVerifier>();
-
 /**
  * Protects API routes: the bearer token is introspected at tokeninfo (cached), its profile fetched
  * from userinfo, and `req.empowerid.tokenInfo` / `req.empowerid.profile` are set.
@@ -57,6 +61,21 @@ export function requireToken(options: RequireTokenOptions = {}): RequestHandler 
   if (roles.length && options.fetchProfile === false) {
     throw new ConfigurationError('roles', 'needs the userinfo profile; remove fetchProfile: false');
   }
+  const policyOptions: TokenPolicyOptions = {
+    ...(options.fetchProfile !== undefined && { fetchProfile: options.fetchProfile }),
+    ...(options.expectedIssuer !== undefined && { expectedIssuer: options.expectedIssuer }),
+    ...(options.expectedClientIds !== undefined && { expectedClientIds: stringList(options.expectedClientIds, 'expectedClientIds') }),
+    ...(options.clockToleranceSeconds !== undefined && { clockToleranceSeconds: options.clockToleranceSeconds }),
+  };
+  // This guard's own policy, bound to the verifier it uses (the router's client, found at the
+  // first request, or its own). Rebound only if the guard is used behind another router.
+  let bound: { verifier: TokenVerifier; policy: TokenPolicy } | undefined = own && { verifier: own, policy: own.policyFor(policyOptions) };
+  const bind = (req: Request): { verifier: TokenVerifier; policy: TokenPolicy } => {
+    if (own) return bound as { verifier: TokenVerifier; policy: TokenPolicy };
+    const verifier = shared(req, options);
+    if (bound?.verifier !== verifier) bound = { verifier, policy: verifier.policyFor(policyOptions) };
+    return bound;
+  };
 
   const fail = (err: unknown, req: Request, res: Response, next: NextFunction) => {
     const e = err instanceof BearerError ? withRealm(err, realm) : err;
@@ -78,11 +97,11 @@ export function requireToken(options: RequireTokenOptions = {}): RequestHandler 
 
   // The warm path is synchronous: a cached token costs a hash and a map lookup, no promise.
   const guard = (req: Request, res: Response, next: NextFunction): void => {
-    let verifier: TokenVerifier;
+    let binding: { verifier: TokenVerifier; policy: TokenPolicy };
     let token: string;
     let key: string;
     try {
-      verifier = own ?? shared(req, options);
+      binding = bind(req);
       token = extractBearerToken(
         {
           headers: req.headers,
@@ -96,7 +115,7 @@ export function requireToken(options: RequireTokenOptions = {}): RequestHandler 
       );
       // Hashed once per request: the cache lookup and, on a miss, the load share the key.
       key = TokenCache.keyFor(token);
-      const cached = verifier.cached(token, key);
+      const cached = binding.verifier.cached(key, binding.policy);
       if (cached) {
         const pending = authorize(cached, req);
         if (pending)
@@ -111,8 +130,8 @@ export function requireToken(options: RequireTokenOptions = {}): RequestHandler 
       fail(err, req, res, next);
       return;
     }
-    verifier
-      .verify(token, key)
+    binding.verifier
+      .verify(token, binding.policy, key)
       .then((verified) => authorize(verified, req))
       .then(
         () => next(),
@@ -144,36 +163,45 @@ function checkRoles(verified: VerifiedToken, roles: string[], realm: string): vo
   }
 }
 
-const standalone = new Map<string, TokenVerifier>();
+const standalone = new Map<string, EmpowerIDClient>();
+// Options of the guard, its policy and its cache: none of them changes which client talks to the IdP.
+const NOT_CLIENT_OPTIONS = new Set([
+  'scopes',
+  'roles',
+  'predicate',
+  'allowBodyToken',
+  'allowQueryToken',
+  'realm',
+  'errors',
+  'fetchProfile',
+  'expectedIssuer',
+  'expectedClientIds',
+  'cacheMaxTtlSeconds',
+  'negativeTtlSeconds',
+  'cacheMaxEntries',
+  'store',
+]);
 
 /**
  * Guards of an API-only service built with the same IdP settings (`requireToken({ ...idp })`,
- * `requireToken({ ...idp, scopes: ['admin'] })`) share one client, one discovery and one cache,
- * as one would expect. Options that hold objects or functions (fetch, clock, store, keys) cannot be
- * compared, so such guards keep their own.
+ * `requireToken({ ...idp, scopes: ['admin'] })`) share one client and one discovery, and one
+ * cache when their cache settings agree. Client options that hold objects or functions (fetch,
+ * clock, keys) cannot be compared, so such guards keep their own client.
  */
 function standaloneVerifier(options: RequireTokenOptions): TokenVerifier {
-  const { scopes: _s, roles: _r, predicate: _p, allowBodyToken: _b, allowQueryToken: _q, realm: _m, errors: _e, ...shared } = options;
-  const values = Object.entries(shared).sort(([a], [b]) => a.localeCompare(b));
-  const comparable =
-    values.every(([, v]) => v === undefined || v === null || typeof v !== 'object' || Array.isArray(v)) &&
-    values.every(([, v]) => typeof v !== 'function');
+  const values = Object.entries(options)
+    .filter(([name]) => !NOT_CLIENT_OPTIONS.has(name))
+    .sort(([a], [b]) => a.localeCompare(b));
+  const comparable = values.every(
+    ([, v]) => v === undefined || v === null || (typeof v !== 'object' && typeof v !== 'function') || Array.isArray(v),
+  );
   const key = comparable ? createHash('sha256').update(JSON.stringify(values)).digest('base64url') : undefined;
-  const found = key === undefined ? undefined : standalone.get(key);
-  if (found) return found;
-  const verifier = verifierFor(new EmpowerIDClient(options as ClientOptions), options);
-  if (key !== undefined) standalone.set(key, verifier);
-  return verifier;
-}
-
-function verifierFor(client: EmpowerIDClient, options: TokenVerifierOptions): TokenVerifier {
-  let v = verifiers.get(client);
-  if (!v) {
-    v = new TokenVerifier(client, options);
-    verifiers.set(client, v);
-    client.warmUp();
+  let client = key === undefined ? undefined : standalone.get(key);
+  if (!client) {
+    client = new EmpowerIDClient(options as ClientOptions);
+    if (key !== undefined) standalone.set(key, client);
   }
-  return v;
+  return verifierFor(client, options);
 }
 
 function shared(req: Request, options: TokenVerifierOptions): TokenVerifier {

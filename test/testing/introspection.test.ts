@@ -52,12 +52,22 @@ describe('tokeninfo (introspection)', () => {
     });
   });
 
-  it('describes refresh tokens (with or without the hint) and tokens of other clients', async () => {
+  it('describes a refresh token only when the hint names it (the docs: the hint says what the token is)', async () => {
     const { res } = await codeFlow(mock);
     const hinted = await info({ token: res.body.refresh_token, token_type_hint: 'refresh_token' });
-    expect(hinted.body).toMatchObject({ active: true, client_id: CLIENT.clientId, username: 'alice' });
-    const unhinted = await info({ token: res.body.refresh_token });
-    expect(unhinted.body.active).toBe(true);
+    expect(hinted.body).toMatchObject({ active: true, client_id: CLIENT.clientId, username: 'alice', token_type: 'refresh_token' });
+    // The default hint is access_token: a refresh token asked about as an access token is not one.
+    expect((await info({ token: res.body.refresh_token })).body).toEqual({ active: false });
+    expect((await info({ token: res.body.refresh_token, token_type_hint: 'access_token' })).body).toEqual({ active: false });
+    expect((await info({ token: res.body.access_token, token_type_hint: 'refresh_token' })).body).toEqual({ active: false });
+    expect((await info({ token: res.body.access_token })).body).toMatchObject({ active: true, token_type: 'Bearer' });
+    const bad = await info({ token: res.body.access_token, token_type_hint: 'id_token' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toBe('unsupported_token_type');
+  });
+
+  it('describes tokens of other clients', async () => {
+    const { res } = await codeFlow(mock);
     const byOther = await info({ token: res.body.access_token }, asCertClient);
     expect(byOther.body).toMatchObject({ active: true, client_id: CLIENT.clientId });
   });

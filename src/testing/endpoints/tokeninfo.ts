@@ -4,6 +4,12 @@
  * The caller authenticates with HTTP Basic. Tokens issued to other clients are described too:
  * a resource server introspects tokens that were issued to the applications calling it.
  * Unknown, expired, revoked and rotated-away tokens are all just `{ active: false }`.
+ *
+ * `token_type_hint` is read as the docs write it, not as RFC 7662's mere hint: "set to
+ * refresh_token if the token is a refresh token string; else set to access_token" (the default).
+ * So tokeninfo describes only tokens of the named kind, and a refresh token introspected as an
+ * access token is not active: a resource server asking about an access token never learns that a
+ * refresh token is live. (Revocation still extends its search, RFC 7009 §2.1.)
  */
 import { authenticateClient } from '../client-auth.js';
 import type { MockContext } from '../context.js';
@@ -33,7 +39,11 @@ export async function handleTokeninfo(ctx: MockContext, req: MockRequest): Promi
     authenticateClient(ctx, req, 'basic');
     const token = req.body.get('token');
     if (!token) throw new OAuthError('invalid_request', 'token is required');
-    const r = findActive(ctx, token, req.body.get('token_type_hint'));
+    const hint = req.body.get('token_type_hint') ?? 'access_token';
+    if (hint !== 'access_token' && hint !== 'refresh_token') {
+      throw new OAuthError('unsupported_token_type', 'token_type_hint must be access_token or refresh_token');
+    }
+    const r = ctx.tokens.active(token, hint);
     if (!r) return json(200, { active: false });
     const seconds = (ms: number) => Math.floor(ms / 1000);
     return json(200, {
@@ -46,7 +56,7 @@ export async function handleTokeninfo(ctx: MockContext, req: MockRequest): Promi
       sub: r.username,
       iss: ctx.issuer,
       ...(r.scope ? { scope: r.scope } : {}),
-      ...(r.kind === 'access_token' ? { token_type: 'Bearer' } : {}),
+      token_type: r.kind === 'access_token' ? 'Bearer' : 'refresh_token',
     });
   } catch (e) {
     if (e instanceof OAuthError) return oauthError(e);
