@@ -2,6 +2,7 @@ import type { ServerMetadata } from 'openid-client';
 import { IdPResponseError, IdPUnavailableError } from '../errors.js';
 import { type ResolvedClientConfig, trimSlash } from './config.js';
 import { debug } from './debug.js';
+import { describeFailure, transportFailure } from './transport-error.js';
 
 const log = debug('endpoints');
 const MAX_BACKOFF_MS = 30_000;
@@ -144,34 +145,38 @@ export class MetadataSource {
         signal: AbortSignal.timeout(this.#config.timeoutMs),
       });
     } catch (cause) {
-      throw new IdPUnavailableError(`empowerid: the identity provider is unreachable (discovery at ${where.href})`, { cause });
+      // The address goes to the debug log, not into a message a browser may show.
+      const kind = transportFailure(cause) ?? 'connection lost';
+      log('discovery at %s failed: %s (%s)', where.href, kind, (cause as Error).message);
+      throw new IdPUnavailableError(`empowerid: the identity provider ${describeFailure(kind)} (discovery)`, { cause });
     }
     if (response.status >= 500) {
       await response.body?.cancel();
-      throw new IdPUnavailableError(`empowerid: the identity provider answered ${response.status} at ${where.href}`);
+      log('discovery at %s answered %d', where.href, response.status);
+      throw new IdPUnavailableError(`empowerid: the identity provider answered HTTP ${response.status} to discovery`);
     }
     if (response.status !== 200) {
       await response.body?.cancel();
       throw new IdPResponseError(
-        `empowerid: no discovery document at ${where.href} (HTTP ${response.status}); set discoveryUrl, or discovery: false with issuer and endpoints.jwks`,
+        `empowerid: no discovery document at the discovery URL (HTTP ${response.status}); set discoveryUrl, or discovery: false with issuer and endpoints.jwks`,
       );
     }
     let doc: unknown;
     try {
       doc = await response.json();
     } catch (cause) {
-      throw new IdPResponseError(`empowerid: the discovery document at ${where.href} is not JSON`, { cause });
+      throw new IdPResponseError(`empowerid: the discovery document is not JSON`, { cause });
     }
     if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-      throw new IdPResponseError(`empowerid: the discovery document at ${where.href} is not a JSON object`);
+      throw new IdPResponseError(`empowerid: the discovery document is not a JSON object`);
     }
     const record = doc as Record<string, unknown>;
     if (this.#config.issuer === undefined && (typeof record.issuer !== 'string' || !record.issuer)) {
-      throw new IdPResponseError(`empowerid: the discovery document at ${where.href} has no "issuer"`);
+      throw new IdPResponseError(`empowerid: the discovery document has no "issuer"`);
     }
     const merged = mergeMetadata(this.#config, record);
     if (!merged.jwks_uri) {
-      throw new IdPResponseError(`empowerid: the discovery document at ${where.href} has no "jwks_uri"; set endpoints.jwks`);
+      throw new IdPResponseError(`empowerid: the discovery document has no "jwks_uri"; set endpoints.jwks`);
     }
     return merged;
   }

@@ -31,52 +31,75 @@ export function createPooledFetch(options: { connections?: number; timeoutMs?: n
   // The WHATWG fetch machinery (Request objects, web streams) cost most of the CPU of an uncached
   // introspection in profiles; undici's request() with a buffered body and a plain Response is a
   // fraction of it. IdP answers are small JSON documents, so buffering them costs nothing.
+  const send = async (
+    href: string,
+    method: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+    signal?: AbortSignal | null,
+  ) => {
+    const url = new URL(href);
+    // The pool's headers and body timeouts are idle timers: an IdP that trickles its answer a few
+    // bytes at a time never trips them. This is the deadline of the whole exchange.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(deadlineExceeded(timeout)), timeout);
+    const follow = signal ? () => deadline.abort(signal.reason) : undefined;
+    if (signal && follow) {
+      if (signal.aborted) follow();
+      else signal.addEventListener('abort', follow, { once: true });
+    }
+    try {
+      const res = await agent.request({
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method: method as 'GET',
+        headers,
+        ...(body !== undefined && { body }),
+        signal: deadline.signal,
+      });
+      const text = await res.body.text();
+      return { status: res.statusCode, headers: res.headers, text };
+    } finally {
+      clearTimeout(timer);
+      if (signal && follow) signal.removeEventListener('abort', follow);
+    }
+  };
   const pooled = async (input: Parameters<typeof globalThis.fetch>[0], init: RequestInit = {}): Promise<Response> => {
-    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+    const href = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const headers: Record<string, string> = {};
     new Headers(init.headers).forEach((value, key) => {
       headers[key] = value;
     });
     const body = init.body === undefined || init.body === null ? undefined : String(init.body);
-    const res = await agent.request({
-      origin: url.origin,
-      path: url.pathname + url.search,
-      method: (init.method ?? 'GET') as 'GET',
-      headers,
-      ...(body !== undefined && { body }),
-      ...(init.signal && { signal: init.signal }),
-    });
-    const text = await res.body.text();
+    const res = await send(href, init.method ?? 'GET', headers, body, init.signal);
     const responseHeaders = new Headers();
     for (const [key, value] of Object.entries(res.headers)) {
       if (Array.isArray(value)) for (const v of value) responseHeaders.append(key, v);
       else if (value !== undefined) responseHeaders.set(key, value);
     }
-    const empty = res.statusCode === 204 || res.statusCode === 304 || init.method === 'HEAD';
-    return new Response(empty ? null : text, { status: res.statusCode, headers: responseHeaders });
+    const empty = res.status === 204 || res.status === 304 || init.method === 'HEAD';
+    return new Response(empty ? null : res.text, { status: res.status, headers: responseHeaders });
   };
   const raw: RawRequest = async (href, init) => {
-    const url = new URL(href);
-    const res = await agent.request({
-      origin: url.origin,
-      path: url.pathname + url.search,
-      method: init.method as 'GET',
-      headers: init.headers,
-      ...(init.body !== undefined && { body: init.body }),
-    });
-    const text = await res.body.text();
+    const res = await send(href, init.method, init.headers, init.body);
     return {
-      status: res.statusCode,
+      status: res.status,
       headers: {
         get: (name) => {
           const v = res.headers[name.toLowerCase()];
           return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
         },
       },
-      text: () => Promise.resolve(text),
+      text: () => Promise.resolve(res.text),
     };
   };
   return Object.assign(pooled, { [kRawRequest]: raw }) as typeof globalThis.fetch;
+}
+
+function deadlineExceeded(ms: number): Error {
+  const err = new Error(`no complete answer within ${ms} ms`);
+  err.name = 'TimeoutError';
+  return err;
 }
 
 const shared = new Map<number, typeof globalThis.fetch>();
@@ -89,14 +112,4 @@ export function defaultFetch(timeoutMs: number): typeof globalThis.fetch {
     shared.set(timeoutMs, f);
   }
   return f;
-}
-
-/** True when an error from `fetch` is a timeout (an abort signal's, or the pool's). */
-export function isTimeout(err: unknown): boolean {
-  for (let e = err, i = 0; e instanceof Error && i < 4; e = e.cause, i += 1) {
-    if (e.name === 'TimeoutError' || e.name === 'AbortError') return true;
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && /^UND_ERR_.*TIMEOUT$/.test(code)) return true;
-  }
-  return false;
 }

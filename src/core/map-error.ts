@@ -1,6 +1,9 @@
 import * as oidc from 'openid-client';
-import { isTimeout } from './http.js';
+import { debug } from './debug.js';
+import { describeFailure, transportFailure } from './transport-error.js';
 import { CallbackError, EmpowerIDError, IdPResponseError, IdPUnavailableError, OAuthError } from '../errors.js';
+
+const log = debug('idp');
 
 const ID_TOKEN_CODES = new Set([
   'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
@@ -17,6 +20,14 @@ const ID_TOKEN_CODES = new Set([
  */
 export function mapError(err: unknown, where: string, phase: 'callback' | 'call' = 'call'): EmpowerIDError {
   if (err instanceof EmpowerIDError) return err;
+  // The network first: a connection that failed says nothing about the ID token or the answer.
+  // The message names the kind of failure only; the address and socket error stay in `cause`
+  // and the debug log.
+  const failure = transportFailure(err);
+  if (failure !== undefined) {
+    log('%s: %s (%s)', where, failure, detail(err));
+    return new IdPUnavailableError(`empowerid: ${where} ${describeFailure(failure)}`, { cause: err });
+  }
   if (err instanceof oidc.AuthorizationResponseError) {
     return new OAuthError(err.error, err.error_description, { status: 400, cause: err, code: 'ERR_AUTHORIZATION_DENIED' });
   }
@@ -34,18 +45,17 @@ export function mapError(err: unknown, where: string, phase: 'callback' | 'call'
     return new OAuthError(error, challenge?.parameters.error_description, { status: 400, cause: err });
   }
   if (err instanceof Error) {
-    if (isTimeout(err)) {
-      return new IdPUnavailableError(`empowerid: ${where} timed out`, { cause: err });
-    }
     if (err instanceof TypeError && !(err instanceof oidc.ClientError)) {
-      return new IdPUnavailableError(`empowerid: ${where} is unreachable (${err.message})`, { cause: err });
+      log('%s: %s', where, detail(err));
+      return new IdPUnavailableError(`empowerid: ${where} could not be reached`, { cause: err });
     }
     const code = (err as { code?: string }).code;
     if (code === 'OAUTH_TIMEOUT' || code === 'OAUTH_ABORT') {
-      return new IdPUnavailableError(`empowerid: ${where} timed out`, { cause: err });
+      return new IdPUnavailableError(`empowerid: ${where} ${describeFailure('timeout')}`, { cause: err });
     }
     if (code === undefined && err instanceof oidc.ClientError && err.cause instanceof TypeError) {
-      return new IdPUnavailableError(`empowerid: ${where} is unreachable (${err.cause.message})`, { cause: err });
+      log('%s: %s', where, detail(err));
+      return new IdPUnavailableError(`empowerid: ${where} could not be reached`, { cause: err });
     }
     if (code === 'OAUTH_RESPONSE_IS_NOT_CONFORM') {
       const status = (err.cause as Response | undefined)?.status;
@@ -67,7 +77,8 @@ export function mapError(err: unknown, where: string, phase: 'callback' | 'call'
       return new IdPResponseError(`empowerid: ${where} answered a token that failed validation: ${detail(err)}`, { cause: err });
     }
   }
-  return new IdPResponseError(`empowerid: ${where} failed: ${detail(err)}`, { cause: err });
+  log('%s failed: %s', where, detail(err));
+  return new IdPResponseError(`empowerid: ${where} failed`, { cause: err });
 }
 
 // openid-client wraps the precise reason (which claim, which check) in `cause`.

@@ -11,7 +11,7 @@ interface Flight {
 }
 
 /**
- * One refresh per refresh token, however many requests ask at once. Results stay for a short
+ * One refresh per refresh token, however many requests ask at once. Successful results stay for a short
  * grace period, because with rotation a request that loaded the session just before the refresh
  * finished still holds the old refresh token; reusing the old token would be `invalid_grant` and
  * would log the user out.
@@ -34,10 +34,16 @@ export class RefreshCoordinator {
     if (existing) return existing.promise;
     log('refreshing');
     const flight: Flight = { promise: this.#client.refresh(refreshToken), settledAt: undefined };
-    const settle = () => {
-      flight.settledAt = Date.now();
-    };
-    flight.promise.then(settle, settle);
+    // Only a success is worth reusing; a failure (IdP down, a deadline) is forgotten at once, so
+    // the next request tries again and recovery is immediate once the IdP answers.
+    flight.promise.then(
+      () => {
+        flight.settledAt = Date.now();
+      },
+      () => {
+        if (this.#flights.get(key) === flight) this.#flights.delete(key);
+      },
+    );
     this.#flights.set(key, flight);
     return flight.promise;
   }

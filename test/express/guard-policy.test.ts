@@ -206,7 +206,9 @@ describe('logout and revocation evict every token of the sign-in', () => {
     const instance = () => {
       const app = express();
       app.use(session({ secret: 's', resave: false, saveUninitialized: false, store, cookie: { sameSite: 'lax' } }));
-      app.use(empowerid({ server: mock.url, clientId: DEFAULT_CLIENT.clientId, clientSecret: DEFAULT_CLIENT.clientSecret, baseURL: BASE_URL }));
+      app.use(
+        empowerid({ server: mock.url, clientId: DEFAULT_CLIENT.clientId, clientSecret: DEFAULT_CLIENT.clientSecret, baseURL: BASE_URL }),
+      );
       app.get('/me', (req, res) => res.json({ accessToken: req.empowerid.accessToken?.value }));
       app.get('/api', requireToken(), (_req, res) => res.send('ok'));
       return app;

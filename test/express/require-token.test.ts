@@ -222,7 +222,7 @@ describe('requireToken(): an IdP in trouble is a 503, never a pass and never a 5
       .set('Authorization', `Bearer ${await token()}`)
       .expect(503);
     expect(res.body.code).toBe('ERR_IDP_UNAVAILABLE');
-    expect(res.body.error_description).toMatch(/timed out/);
+    expect(res.body.error_description).toMatch(/did not answer in time/);
   });
 
   describe('garbage answers from tokeninfo', () => {
