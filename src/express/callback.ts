@@ -3,6 +3,7 @@ import type { LoginTransaction } from '../core/client.js';
 import { debug } from '../core/debug.js';
 import { safeEqual } from '../core/safe-equal.js';
 import { CallbackError } from '../errors.js';
+import { adoptSession, CallbackClaims, type ClaimOutcome } from './callback-claims.js';
 import type { RouterState } from './context.js';
 import { applyTokens, promisify, readState, sessionOf, writeState } from './session.js';
 
@@ -16,46 +17,86 @@ const TRANSACTION_MAX_AGE_MS = 15 * 60_000;
  */
 export function callbackHandler(state: RouterState) {
   const { options, client } = state;
+  const claims = claimsOf(state);
   return async (req: Request, res: Response, next: NextFunction) => {
+    let settle: ((outcome: ClaimOutcome | undefined) => void) | undefined;
     try {
       const session = sessionOf(req);
       const params = (req.method === 'POST' ? req.body : req.query) as Record<string, unknown> | undefined;
       if (!params || typeof params !== 'object') {
         throw new CallbackError('ERR_CALLBACK_INVALID', 'empowerid: the callback carries no parameters');
       }
+      const stateKey = typeof params.state === 'string' && params.state !== '' ? CallbackClaims.keyOf(params.state) : undefined;
+      const origin = (req as unknown as { sessionID?: string }).sessionID ?? '';
+      // The same callback already being completed for this browser: wait and follow it.
+      const running = stateKey === undefined ? undefined : claims.find(stateKey, origin);
+      if (running) {
+        const outcome = await running;
+        if (outcome?.sessionId && (await adoptSession(req, outcome.sessionId))) {
+          log('duplicate callback followed the first one into its session');
+          res.redirect(302, outcome.returnTo);
+          return;
+        }
+        throw new CallbackError(
+          'ERR_CALLBACK_NO_TRANSACTION',
+          'empowerid: this sign-in was already completed by another request; start again at the login route',
+        );
+      }
       const stored = readState(req, options.sessionKey);
       const pending = (stored.transactions ?? []).filter((t) => client.config.clock() - t.createdAt < TRANSACTION_MAX_AGE_MS);
       if (pending.length === 0) {
+        // Back after sign-in replays the callback: a signed-in user goes on, nobody else does.
+        const done = stateKey === undefined || !stored.tokens ? undefined : stored.completed?.find((c) => safeEqual(c.state, stateKey));
+        if (done) {
+          res.redirect(302, done.returnTo);
+          return;
+        }
         throw new CallbackError(
           'ERR_CALLBACK_NO_TRANSACTION',
           'empowerid: no login is in progress for this browser (expired, already used, or cookies blocked); start again at the login route',
         );
       }
       const tx = pick(pending, params);
-      // Single use: the transaction is gone whatever happens next.
+      // Single use, claimed before anything is awaited: a concurrent duplicate waits for this one.
+      if (stateKey !== undefined) settle = claims.claim(stateKey, origin);
       writeState(req, options.sessionKey, { ...stored, transactions: pending.filter((t) => t !== tx) });
 
       if (tx.prompt === 'none' && typeof params.error === 'string' && SILENT_FAILURES.has(params.error)) {
         log('silent re-authentication needs the user (%s); interactive login', params.error);
         await promisify((cb) => session.save(cb));
         const login = options.loginPath === false ? '/' : `${options.loginPath}?returnTo=${encodeURIComponent(tx.returnTo ?? '/')}`;
+        settle?.(undefined);
         res.redirect(302, login);
         return;
       }
 
       const tokens = await client.callback({ params, transaction: tx });
       await promisify((cb) => session.regenerate(cb));
-      writeState(req, options.sessionKey, applyTokens({}, tokens));
+      const returnTo = tx.returnTo ?? '/';
+      const completed = stateKey === undefined ? [] : [{ state: stateKey, returnTo }];
+      writeState(req, options.sessionKey, { ...applyTokens({}, tokens), completed });
       await promisify((cb) => sessionOf(req).save(cb));
       log('signed in sub=%s', tokens.claims?.sub);
-      res.redirect(302, tx.returnTo ?? '/');
+      settle?.({ sessionId: (req as unknown as { sessionID?: string }).sessionID as string, returnTo });
+      res.redirect(302, returnTo);
     } catch (err) {
+      settle?.(undefined);
       // Persist the consumed transaction, so a failed callback cannot be replayed.
       const session = (req as unknown as { session?: { save(cb: () => void): void } }).session;
       if (session) await new Promise<void>((resolve) => session.save(() => resolve()));
       next(err);
     }
   };
+}
+
+const claimsByRouter = new WeakMap<RouterState, CallbackClaims>();
+function claimsOf(state: RouterState): CallbackClaims {
+  let claims = claimsByRouter.get(state);
+  if (!claims) {
+    claims = new CallbackClaims();
+    claimsByRouter.set(state, claims);
+  }
+  return claims;
 }
 
 function pick(pending: LoginTransaction[], params: Record<string, unknown>): LoginTransaction {

@@ -10,6 +10,8 @@ export interface SessionState {
   claims?: IDToken;
   /** Pending logins, newest last; a few so that two tabs can log in at once. */
   transactions?: LoginTransaction[];
+  /** The login this sign-in completed (SHA-256 of its state), so a replayed callback goes on to `returnTo`. */
+  completed?: { state: string; returnTo: string }[];
 }
 
 export interface StoredTokens {

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MockEmpowerID, startMockEmpowerID } from '../../src/testing/index.js';
-import { authorize, buildApp, signIn, startLogin } from '../helpers/sign-in.js';
+import { authorize, buildApp, sessionCookie, signIn, startLogin } from '../helpers/sign-in.js';
 
 let mock: MockEmpowerID;
 beforeAll(async () => {
@@ -137,13 +137,16 @@ describe('callback rejections (no session is created)', () => {
     expect(res.text).not.toMatch(/\.ts:\d+|node_modules/);
   });
 
-  it('a callback cannot be replayed in the same browser', async () => {
+  it('a replayed callback exchanges nothing: the signed-in browser goes on, no new session is made', async () => {
     const agent = request.agent(buildApp(mock));
     const callback = await authorize(await startLogin(agent));
-    await agent.get(callback.pathname + callback.search).expect(302);
+    const first = await agent.get(callback.pathname + callback.search).expect(302);
+    const exchanges = mock.counts['token:authorization_code'];
     const again = await agent.get(callback.pathname + callback.search).set('Accept', 'application/json');
-    expect(again.status).toBe(400);
-    expect(again.body.code).toBe('ERR_CALLBACK_NO_TRANSACTION');
+    expect(again.status).toBe(302);
+    expect(again.headers.location).toBe(first.headers.location);
+    expect(sessionCookie(again)).toBeUndefined();
+    expect(mock.counts['token:authorization_code']).toBe(exchanges);
   });
 });
 
