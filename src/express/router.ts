@@ -1,4 +1,4 @@
-import express, { type Router } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { EmpowerIDClient } from '../core/client.js';
 import { debug } from '../core/debug.js';
 import { RefreshCoordinator } from '../core/refresh-coordinator.js';
@@ -39,6 +39,9 @@ export function empowerid(options: EmpowerIDOptions): Router & { client: Empower
   const { routes } = resolved;
 
   router.use(contextMiddleware(state));
+  const authRoutes = [routes.login, routes.callback, routes.logout, routes.refresh].filter((r): r is string => r !== false);
+  // Once for every answer of the auth routes, errors included: they set cookies or carry one-time values.
+  if (authRoutes.length) router.all(authRoutes, noStore);
   if (routes.login) router.get(routes.login, loginHandler(state));
   if (routes.callback) {
     router.get(routes.callback, callbackHandler(state));
@@ -51,4 +54,10 @@ export function empowerid(options: EmpowerIDOptions): Router & { client: Empower
 
   router.client = client;
   return router;
+}
+
+/** @internal Marks an answer as never cacheable (RFC 9111 §5.2.2.5), before any handler writes it. */
+export function noStore(_req: Request, res: Response, next: NextFunction): void {
+  res.set('Cache-Control', 'no-store');
+  next();
 }
