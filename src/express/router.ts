@@ -5,6 +5,7 @@ import { RefreshCoordinator } from '../core/refresh-coordinator.js';
 import { callbackHandler } from './callback.js';
 import { type RouterState, contextMiddleware } from './context.js';
 import { errorHandler } from './errors.js';
+import { formBody } from './form-body.js';
 import { loginHandler } from './login.js';
 import { logoutHandler } from './logout.js';
 import { type EmpowerIDOptions, resolveEmpowerIDOptions } from './options.js';
@@ -45,7 +46,7 @@ export function empowerid(options: EmpowerIDOptions): Router & { client: Empower
   if (routes.login) router.get(routes.login, loginHandler(state));
   if (routes.callback) {
     router.get(routes.callback, callbackHandler(state));
-    router.post(routes.callback, express.urlencoded({ extended: false, limit: '64kb' }), callbackHandler(state));
+    router.post(routes.callback, ...formBody('64kb'), callbackHandler(state));
   }
   if (routes.logout) router.get(routes.logout, logoutHandler(state));
   if (routes.refresh) router.post(routes.refresh, refreshHandler(state));
