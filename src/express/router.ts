@@ -7,7 +7,7 @@ import { type RouterState, contextMiddleware } from './context.js';
 import { errorHandler } from './errors.js';
 import { formBody } from './form-body.js';
 import { loginHandler } from './login.js';
-import { logoutHandler } from './logout.js';
+import { logoutGetHandler, logoutPostHandler } from './logout.js';
 import { type EmpowerIDOptions, resolveEmpowerIDOptions } from './options.js';
 import { refreshHandler } from './refresh.js';
 
@@ -15,7 +15,8 @@ const log = debug('router');
 let warnedHttp = false;
 
 /**
- * The sign-in router: `GET /login`, `GET|POST /callback`, `GET /logout`, `POST /refresh`, and
+ * The sign-in router: `GET /login`, `GET|POST /callback`, `POST /logout` (and a `GET /logout` that
+ * only logs out a same-origin fetch), `POST /refresh`, and
  * `req.empowerid` on every request after it. Options are validated here, at startup.
  *
  * @example
@@ -48,7 +49,11 @@ export function empowerid(options: EmpowerIDOptions): Router & { client: Empower
     router.get(routes.callback, callbackHandler(state));
     router.post(routes.callback, ...formBody('64kb'), callbackHandler(state));
   }
-  if (routes.logout) router.get(routes.logout, logoutHandler(state));
+  if (routes.logout) {
+    // GET also answers HEAD (Express); that handler never logs out on HEAD.
+    router.get(routes.logout, logoutGetHandler(state));
+    router.post(routes.logout, ...logoutPostHandler(state));
+  }
   if (routes.refresh) router.post(routes.refresh, refreshHandler(state));
   if (resolved.errors === 'render') router.use(errorHandler());
   log('routes login=%s callback=%s logout=%s refresh=%s', routes.login, routes.callback, routes.logout, routes.refresh);
