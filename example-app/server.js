@@ -58,7 +58,7 @@ app.get('/', (req, res) => {
   const user = req.empowerid.user;
   res.send(
     layout(`<h1>Hello, <span id="name">${html(user?.name ?? user?.sub)}</span></h1>
-<p><a href="/profile">Profile</a> · <a href="/me">ID token claims (JSON)</a> · <a class="button" id="logout" href="/logout">Log out</a></p>`),
+<nav><a href="/profile">Profile</a> · <a href="/me">ID token claims (JSON)</a> · <form method="post" action="/logout" style="display:inline"><button class="button" id="logout" type="submit">Log out</button></form></nav>`),
   );
 });
 
@@ -71,7 +71,7 @@ app.get('/profile', requiresAuth(), async (req, res, next) => {
       layout(`<h1>Signed in as <span id="username">${html(profile.username ?? req.empowerid.user?.sub)}</span></h1>
 <pre id="profile">${html(JSON.stringify(profile, null, 2))}</pre>
 <p>Access token expires at ${html(new Date(req.empowerid.accessToken?.expiresAt ?? 0).toISOString())}</p>
-<p><a href="/">Home</a> · <a class="button" id="logout" href="/logout">Log out</a></p>`),
+<nav><a href="/">Home</a> · <form method="post" action="/logout" style="display:inline"><button class="button" id="logout" type="submit">Log out</button></form></nav>`),
     );
   } catch (err) {
     next(err);

@@ -26,6 +26,12 @@ export type EmpowerIDErrorCode =
   | 'ERR_ID_TOKEN_INVALID'
   /** The callback request is malformed (no code, wrong method, …). */
   | 'ERR_CALLBACK_INVALID'
+  /** A POST body of a library route is malformed, too large (413) or of an unsupported type or charset (415). */
+  | 'ERR_BODY_INVALID'
+  /** A state-changing request (logout) came from another site. Status 403. */
+  | 'ERR_CROSS_SITE_REQUEST'
+  /** A request parameter of a library route has a value the route does not accept. Status 400. */
+  | 'ERR_REQUEST_INVALID'
   /** The route needs a signed-in user. Status 401. */
   | 'ERR_LOGIN_REQUIRED'
   /** A refresh was requested but the session holds no refresh token, or the IdP refused it. */

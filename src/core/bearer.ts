@@ -15,6 +15,12 @@ export interface BearerRequestShape {
    * may be an array when the adapter keeps repeated headers apart (Node's `req.headersDistinct`).
    */
   headers: Record<string, string | string[] | undefined>;
+  /**
+   * Node's `req.rawHeaders` (name, value, name, value, …), when the adapter has them. Node keeps only
+   * the first of repeated `Authorization` headers in `headers`; with `rawHeaders` a repeated one is
+   * detected and refused.
+   */
+  rawHeaders?: readonly string[];
   /** Parsed query string, read only when {@link BearerExtractionOptions.allowQuery} is set. */
   query?: Record<string, unknown>;
   /** Parsed request body, read only when {@link BearerExtractionOptions.allowBody} is set. */
@@ -82,7 +88,7 @@ type Carrier = 'header' | 'query' | 'body';
  */
 export function extractBearerToken(req: BearerRequestShape, options: BearerExtractionOptions = {}): string {
   const realm = options.realm;
-  const header = findAuthorization(req.headers, realm);
+  const header = findAuthorization(req.headers, req.rawHeaders, realm);
   const query = options.allowQuery === true ? ownAccessToken(req.query) : undefined;
   const body = options.allowBody === true && bodyAllowed(req) ? ownAccessToken(req.body) : undefined;
 
@@ -120,7 +126,14 @@ export function extractBearerToken(req: BearerRequestShape, options: BearerExtra
  * The value of the single `Authorization` header when its scheme is `Bearer` (everything after the
  * scheme, still unchecked), or `undefined` when there is no header or it uses another scheme.
  */
-function findAuthorization(headers: BearerRequestShape['headers'], realm: string | undefined): string | undefined {
+function findAuthorization(
+  headers: BearerRequestShape['headers'],
+  rawHeaders: readonly string[] | undefined,
+  realm: string | undefined,
+): string | undefined {
+  if (rawHeaders !== undefined && countAuthorization(rawHeaders) > 1) {
+    throw invalid('the request has more than one Authorization header', realm);
+  }
   let found: unknown;
   let seen = 0;
   // Case-insensitive name lookup. Comparing lengths first keeps this a cheap scan of a few keys.
@@ -147,6 +160,16 @@ function findAuthorization(headers: BearerRequestShape['headers'], realm: string
   const scheme = end === -1 ? value : value.slice(0, end);
   if (scheme.length !== 6 || scheme.toLowerCase() !== 'bearer') return undefined;
   return end === -1 ? '' : trimOws(value.slice(end));
+}
+
+/** `Authorization` lines in Node's raw header list; a length test first keeps this a cheap scan. */
+function countAuthorization(rawHeaders: readonly string[]): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] as string;
+    if (name.length === 13 && name.toLowerCase() === 'authorization') count++;
+  }
+  return count;
 }
 
 function headerToken(credentials: string, realm: string | undefined): string {

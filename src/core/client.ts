@@ -229,7 +229,7 @@ export class EmpowerIDClient {
         expectedNonce: transaction.nonce,
         idTokenExpected: true,
       });
-      return this.#issued(toTokenSet(response, this.config.clock()));
+      return this.#issued(toTokenSet(response, this.config.clock(), this.config.clockToleranceSeconds));
     } catch (err) {
       throw mapError(err, 'the token endpoint', 'callback');
     }
@@ -240,7 +240,7 @@ export class EmpowerIDClient {
     const config = await this.configuration('token');
     try {
       const response = await oidc.refreshTokenGrant(config, refreshToken, parameters);
-      return this.#issued(toTokenSet(response, this.config.clock()), refreshToken);
+      return this.#issued(toTokenSet(response, this.config.clock(), this.config.clockToleranceSeconds), refreshToken);
     } catch (err) {
       throw mapError(err, 'the token endpoint');
     }

@@ -1,4 +1,5 @@
 import type { IDToken, TokenEndpointResponse, TokenEndpointResponseHelpers } from 'openid-client';
+import { CallbackError } from '../errors.js';
 import { checkAtHash } from './at-hash.js';
 
 /** A token endpoint answer with an absolute expiry. EmpowerID adds `id` (the person GUID). */
@@ -23,13 +24,22 @@ export interface TokenSet {
 
 /**
  * The one place a token-endpoint answer becomes a {@link TokenSet}: the validated ID-token claims
- * (with `at_hash` checked against the access token) and `expires_at` from
+ * (with `at_hash` checked against the access token, `iat` not in the future) and `expires_at` from
  * `expires_in` on the caller's clock. Every grant and the sign-in callback go through here. (EmpowerID's
  * `"id_token": null` never gets this far: the client's token-endpoint fetch drops null fields.)
  */
-export function toTokenSet(response: TokenEndpointResponse & TokenEndpointResponseHelpers, now: number): TokenSet {
+export function toTokenSet(
+  response: TokenEndpointResponse & TokenEndpointResponseHelpers,
+  now: number,
+  clockToleranceSeconds: number,
+): TokenSet {
   const claims = response.claims();
   if (response.id_token) checkAtHash(response.id_token, response.access_token, claims?.at_hash);
+  // openid-client checks exp and nbf but lets iat lie in the future; a token "issued" later than
+  // now (beyond the tolerance) is forged or from a broken clock, and is not valid yet either.
+  if (claims && typeof claims.iat === 'number' && claims.iat * 1000 > now + clockToleranceSeconds * 1000) {
+    throw new CallbackError('ERR_ID_TOKEN_INVALID', 'empowerid: the ID token was rejected: iat is in the future');
+  }
   const set: TokenSet = { ...(response as unknown as TokenSet) };
   const expiresIn = typeof response.expires_in === 'number' ? response.expires_in : Number(response.expires_in);
   if (Number.isFinite(expiresIn) && expiresIn > 0) {

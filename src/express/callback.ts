@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { LoginTransaction } from '../core/client.js';
 import { debug } from '../core/debug.js';
+import { safeReturnTo } from '../core/return-to.js';
 import { safeEqual } from '../core/safe-equal.js';
 import { CallbackError } from '../errors.js';
 import { adoptSession, CallbackClaims, type ClaimOutcome } from './callback-claims.js';
@@ -72,7 +73,9 @@ export function callbackHandler(state: RouterState) {
 
       const tokens = await client.callback({ params, transaction: tx });
       await promisify((cb) => session.regenerate(cb));
-      const returnTo = tx.returnTo ?? '/';
+      // Checked again where it is emitted: a transaction stored by an older version, or by another
+      // instance, is not trusted to hold a safe path.
+      const returnTo = safeReturnTo(tx.returnTo, options.baseURL);
       const completed = stateKey === undefined ? [] : [{ state: stateKey, returnTo }];
       writeState(req, options.sessionKey, { ...applyTokens({}, tokens), completed });
       await promisify((cb) => sessionOf(req).save(cb));

@@ -11,6 +11,7 @@ import {
   trimSlash,
 } from '../core/config.js';
 import type { ResponseType } from '../core/client.js';
+import { safeReturnTo } from '../core/return-to.js';
 
 /** Route paths; `false` turns a route off. */
 export interface RouteOptions {
@@ -101,9 +102,14 @@ export function resolveEmpowerIDOptions(options: EmpowerIDOptions): ResolvedEmpo
   if (baseURL.search || baseURL.hash) throw new ConfigurationError('baseURL', 'must not contain a query or fragment');
   const routes = resolveRoutes(options.routes);
   const base = trimSlash(baseURL.href);
-  const postLogoutRedirect = optionalString(options, 'postLogoutRedirect') ?? ROUTER_DEFAULTS.postLogoutRedirect;
-  if (!postLogoutRedirect.startsWith('/') || postLogoutRedirect.startsWith('//')) {
-    throw new ConfigurationError('postLogoutRedirect', 'must be a path under baseURL, starting with a single "/"');
+  const postLogoutRedirectOption = optionalString(options, 'postLogoutRedirect') ?? ROUTER_DEFAULTS.postLogoutRedirect;
+  // The same canonical check as returnTo: what is sent to the IdP is the re-serialised path.
+  const postLogoutRedirect = safeReturnTo(postLogoutRedirectOption, baseURL, '');
+  if (postLogoutRedirect === '') {
+    throw new ConfigurationError(
+      'postLogoutRedirect',
+      'must be a path under baseURL, starting with a single "/" (no "//", "\\" or control characters)',
+    );
   }
   const authorizationParams = options.authorizationParams ?? {};
   if (typeof authorizationParams !== 'object' || Object.values(authorizationParams).some((v) => typeof v !== 'string')) {

@@ -105,6 +105,7 @@ export function requireToken(options: RequireTokenOptions = {}): RequestHandler 
       token = extractBearerToken(
         {
           headers: req.headers,
+          rawHeaders: req.rawHeaders,
           // Express 5 parses req.query on every access; touch it only when the carrier is enabled.
           ...(extraction.allowQuery && { query: req.query as Record<string, unknown> }),
           ...(extraction.allowBody && { body: req.body }),

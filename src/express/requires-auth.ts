@@ -25,7 +25,14 @@ export interface RequiresAuthOptions {
 export function requiresAuth(options: RequiresAuthOptions = {}): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const state = routerStateOf(req);
-    const fail = (err: EmpowerIDError) => (options.errors === 'next' ? next(err) : renderError(err, req, res));
+    // Every answer of the guard itself (redirect to login, 401) is never cacheable; the route's own
+    // answer, after next(), is left to the route.
+    const answer = () => res.set('Cache-Control', 'no-store');
+    const fail = (err: EmpowerIDError) => {
+      answer();
+      if (options.errors === 'next') next(err);
+      else renderError(err, req, res);
+    };
     if (!state) {
       fail(new EmpowerIDError('ERR_CONFIG_INVALID', 'empowerid: requiresAuth() needs app.use(empowerid({...})) mounted before it'));
       return;
@@ -35,7 +42,7 @@ export function requiresAuth(options: RequiresAuthOptions = {}): RequestHandler 
     const tokens = readState(req, sessionKey).tokens;
     if (!tokens) {
       if (browser && loginPath !== false) {
-        res.redirect(302, `${loginPath}?returnTo=${encodeURIComponent(req.originalUrl)}`);
+        answer().redirect(302, `${loginPath}?returnTo=${encodeURIComponent(req.originalUrl)}`);
         return;
       }
       fail(new EmpowerIDError('ERR_LOGIN_REQUIRED', 'empowerid: this route needs a signed-in user', { status: 401 }));
@@ -43,7 +50,7 @@ export function requiresAuth(options: RequiresAuthOptions = {}): RequestHandler 
     }
     if (!tokens.refresh_token && silentReauth && browser && loginPath !== false && needsRenewal(req, state)) {
       log('access token expiring without a refresh token; silent re-authentication');
-      res.redirect(302, `${loginPath}?prompt=none&returnTo=${encodeURIComponent(req.originalUrl)}`);
+      answer().redirect(302, `${loginPath}?prompt=none&returnTo=${encodeURIComponent(req.originalUrl)}`);
       return;
     }
     next();

@@ -1,12 +1,13 @@
-import express, { type Router } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { EmpowerIDClient } from '../core/client.js';
 import { debug } from '../core/debug.js';
 import { RefreshCoordinator } from '../core/refresh-coordinator.js';
 import { callbackHandler } from './callback.js';
 import { type RouterState, contextMiddleware } from './context.js';
 import { errorHandler } from './errors.js';
+import { formBody } from './form-body.js';
 import { loginHandler } from './login.js';
-import { logoutHandler } from './logout.js';
+import { logoutGetHandler, logoutPostHandler } from './logout.js';
 import { type EmpowerIDOptions, resolveEmpowerIDOptions } from './options.js';
 import { refreshHandler } from './refresh.js';
 
@@ -14,7 +15,8 @@ const log = debug('router');
 let warnedHttp = false;
 
 /**
- * The sign-in router: `GET /login`, `GET|POST /callback`, `GET /logout`, `POST /refresh`, and
+ * The sign-in router: `GET /login`, `GET|POST /callback`, `POST /logout` (and a `GET /logout` that
+ * only logs out a same-origin fetch), `POST /refresh`, and
  * `req.empowerid` on every request after it. Options are validated here, at startup.
  *
  * @example
@@ -39,16 +41,29 @@ export function empowerid(options: EmpowerIDOptions): Router & { client: Empower
   const { routes } = resolved;
 
   router.use(contextMiddleware(state));
+  const authRoutes = [routes.login, routes.callback, routes.logout, routes.refresh].filter((r): r is string => r !== false);
+  // Once for every answer of the auth routes, errors included: they set cookies or carry one-time values.
+  if (authRoutes.length) router.all(authRoutes, noStore);
   if (routes.login) router.get(routes.login, loginHandler(state));
   if (routes.callback) {
     router.get(routes.callback, callbackHandler(state));
-    router.post(routes.callback, express.urlencoded({ extended: false, limit: '64kb' }), callbackHandler(state));
+    router.post(routes.callback, ...formBody('64kb'), callbackHandler(state));
   }
-  if (routes.logout) router.get(routes.logout, logoutHandler(state));
+  if (routes.logout) {
+    // GET also answers HEAD (Express); that handler never logs out on HEAD.
+    router.get(routes.logout, logoutGetHandler(state));
+    router.post(routes.logout, ...logoutPostHandler(state));
+  }
   if (routes.refresh) router.post(routes.refresh, refreshHandler(state));
   if (resolved.errors === 'render') router.use(errorHandler());
   log('routes login=%s callback=%s logout=%s refresh=%s', routes.login, routes.callback, routes.logout, routes.refresh);
 
   router.client = client;
   return router;
+}
+
+/** @internal Marks an answer as never cacheable (RFC 9111 §5.2.2.5), before any handler writes it. */
+export function noStore(_req: Request, res: Response, next: NextFunction): void {
+  res.set('Cache-Control', 'no-store');
+  next();
 }

@@ -9,6 +9,7 @@ import {
   calculateJwkThumbprint,
   compactVerify,
   exportJWK,
+  exportSPKI,
   generateKeyPair,
   type JWK,
   type JWTPayload,
@@ -16,8 +17,12 @@ import {
   UnsecuredJWT,
 } from 'jose';
 
-/** How a JWT is signed: normally with the published key; the others exist for negative tests. */
-export type SignMode = 'real' | 'foreign-key' | 'none';
+/**
+ * How a JWT is signed: normally with the published key; the others exist for negative tests.
+ * `hs256-public-key` is the key-confusion attack: HMAC-SHA256 keyed with the published RSA public
+ * key (its SPKI PEM), which a verifier that lets the token pick the algorithm would accept.
+ */
+export type SignMode = 'real' | 'foreign-key' | 'none' | 'hs256-public-key';
 
 export interface SigningKeys {
   /** `kid` of the published key (its RFC 7638 thumbprint). */
@@ -48,6 +53,10 @@ export async function createSigningKeys(): Promise<SigningKeys> {
     jwks: { keys: [published] },
     async sign(claims, mode = 'real') {
       if (mode === 'none') return new UnsecuredJWT(claims).encode();
+      if (mode === 'hs256-public-key') {
+        const secret = new TextEncoder().encode(await exportSPKI(publicKey));
+        return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid }).sign(secret);
+      }
       if (mode === 'foreign-key') {
         // Same kid as the real key, so only a signature check (not a kid lookup) can catch it.
         const foreign = await generateKeyPair('RS256');

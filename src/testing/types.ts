@@ -86,8 +86,11 @@ export type MockOutageMode = false | 'down' | 'garbage' | 'slow';
 export interface MockIdTokenTamper {
   /** Merged over the real claims, e.g. `{ exp: 1 }` or `{ nonce: 'x' }`. */
   claims?: Record<string, unknown>;
-  /** `'foreign-key'`: a fresh RSA key not in the JWKS, same `kid`; `'none'`: an unsecured JWT. */
-  signWith?: 'foreign-key' | 'none';
+  /**
+   * `'foreign-key'`: a fresh RSA key not in the JWKS, same `kid`; `'none'`: an unsecured JWT;
+   * `'hs256-public-key'`: HS256 keyed with the published RSA public key (algorithm confusion).
+   */
+  signWith?: 'foreign-key' | 'none' | 'hs256-public-key';
 }
 
 /** A running mock EmpowerID server. */

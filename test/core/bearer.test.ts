@@ -109,6 +109,21 @@ describe('extractBearerToken: Authorization header', () => {
     expect(err.wwwAuthenticate).not.toContain(SECRET);
   });
 
+  it('rejects a repeated header that Node folded away, seen in rawHeaders', () => {
+    const err = failure({
+      headers: { authorization: `Bearer ${SECRET}` },
+      rawHeaders: ['Host', 'x', 'Authorization', `Bearer ${SECRET}`, 'authorization', 'Bearer other'],
+    });
+    expect(err.code).toBe('ERR_BEARER_INVALID_REQUEST');
+    expect(err.error_description).toBe('the request has more than one Authorization header');
+  });
+
+  it('accepts a single header listed in rawHeaders', () => {
+    expect(extractBearerToken({ headers: { authorization: `Bearer ${SECRET}` }, rawHeaders: ['Authorization', `Bearer ${SECRET}`] })).toBe(
+      SECRET,
+    );
+  });
+
   it.each<[string, BearerRequestShape['headers']]>([
     ['no headers', {}],
     ['an undefined header', { authorization: undefined }],

@@ -48,7 +48,7 @@ describe('Express 4', () => {
     expect(me.body.sub).toBe('alice');
     const refreshed = await agent.post('/refresh').expect(200);
     expect(typeof refreshed.body.expiresAt).toBe('number');
-    await agent.get('/logout').expect(302);
+    await agent.post('/logout').expect(302);
     await agent.get('/me').set('Accept', 'application/json').expect(401);
   });
 

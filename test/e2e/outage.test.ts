@@ -44,7 +44,7 @@ describe('an IdP that is down', () => {
     await signIn(agent);
     mock.setOutage('down');
     try {
-      const res = await agent.get('/logout').expect(302);
+      const res = await agent.post('/logout').expect(302);
       // Discovery was cached, so the IdP logout URL is still built; the local session is gone either way.
       expect(res.headers.location).toMatch(/oauth\/v2\/ui\/logout|127\.0\.0\.1:3000\//);
       await agent.get('/me').set('Accept', 'application/json').expect(401);

@@ -39,7 +39,7 @@ describe('browser sign-in round trip', () => {
     expect(me.body.user.oid).toMatch(/^[0-9a-f-]{36}$/);
     expect(typeof me.body.accessToken).toBe('string');
 
-    const logout = await agent.get('/logout').expect(302);
+    const logout = await agent.post('/logout').expect(302);
     const end = new URL(logout.headers.location as string);
     expect(end.origin + end.pathname).toBe(`${mock.url}/oauth/v2/ui/logout`);
     expect(end.searchParams.get('post_logout_redirect_uri')).toBe(`${BASE_URL}/`);
@@ -101,7 +101,7 @@ describe('browser sign-in round trip', () => {
       const agent = request.agent(buildApp(mock, { fetch: recording, revokeOnLogout }));
       await signIn(agent);
       expect(issued).toHaveLength(1);
-      await agent.get('/logout').expect(302);
+      await agent.post('/logout').expect(302);
       const eid = createClient({ server: mock.url, clientId: DEFAULT_CLIENT.clientId, clientSecret: DEFAULT_CLIENT.clientSecret });
       const info = await eid.introspect(issued[0] as string, 'refresh_token');
       expect(info.active).toBe(!revokeOnLogout);
@@ -135,7 +135,7 @@ describe('browser sign-in round trip', () => {
   it('logs out locally only when idpLogout is false', async () => {
     const agent = request.agent(buildApp(mock, { idpLogout: false }));
     await signIn(agent);
-    const logout = await agent.get('/logout').expect(302);
+    const logout = await agent.post('/logout').expect(302);
     expect(logout.headers.location).toBe(`${BASE_URL}/`);
     await agent.get('/me').set('Accept', 'application/json').expect(401);
   });
@@ -143,7 +143,7 @@ describe('browser sign-in round trip', () => {
   it('passes global_logout=false when configured', async () => {
     const agent = request.agent(buildApp(mock, { globalLogout: false }));
     await signIn(agent);
-    const logout = await agent.get('/logout').expect(302);
+    const logout = await agent.post('/logout').expect(302);
     expect(new URL(logout.headers.location as string).searchParams.get('global_logout')).toBe('false');
   });
 

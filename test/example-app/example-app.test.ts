@@ -113,7 +113,13 @@ describe('the example app against the embedded mock EmpowerID', () => {
     const signedIn = await b.go(`${base}/`);
     expect(signedIn.body).toContain('id="logout"');
 
-    const loggedOut = await b.go(`${base}/logout`);
+    // The page's logout button is a form POST; a browser sends its Origin with it.
+    expect(signedIn.body).toContain('<form method="post" action="/logout"');
+    const loggedOut = await b.go(`${base}/logout`, {
+      method: 'POST',
+      headers: { origin: base, 'content-type': 'application/x-www-form-urlencoded' },
+      body: '',
+    });
     expect(loggedOut.url).toMatch(new RegExp(`^${base}/(\\?state=.+)?$`));
     expect(loggedOut.body).toContain('id="login"');
   });

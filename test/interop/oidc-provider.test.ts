@@ -264,7 +264,7 @@ describe('RP-initiated logout at oidc-provider', () => {
     await signIn(agent, browser);
     const { idToken } = (await me(agent).expect(200)).body;
 
-    const logout = await agent.get('/logout').redirects(0).expect(302);
+    const logout = await agent.post('/logout').redirects(0).expect(302);
     const end = new URL(logout.headers.location as string);
     expect(end.origin + end.pathname).toBe(`${op.issuer}/session/end`);
     expect(end.searchParams.get('id_token_hint')).toBe(idToken);
@@ -294,7 +294,7 @@ describe('RP-initiated logout at oidc-provider', () => {
   });
 
   it('without a signed-in user, /logout sends client_id instead of a hint, and the provider still returns the browser', async () => {
-    const logout = await request(buildApp()).get('/logout').redirects(0).expect(302);
+    const logout = await request(buildApp()).post('/logout').redirects(0).expect(302);
     const end = new URL(logout.headers.location as string);
     expect(end.origin + end.pathname).toBe(`${op.issuer}/session/end`);
     expect(end.searchParams.get('client_id')).toBe(CLIENT_ID);

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type MockEmpowerID, startMockEmpowerID } from '../../src/testing/index.js';
+import { DEFAULT_CLIENT, type MockEmpowerID, startMockEmpowerID } from '../../src/testing/index.js';
 import { authorize, buildApp, sessionCookie, signIn, startLogin } from '../helpers/sign-in.js';
 
 let mock: MockEmpowerID;
@@ -81,6 +81,88 @@ describe('callback rejections (no session is created)', () => {
       run: (agent) => {
         mock.tamperNextIdToken({ claims: { aud: 'some-other-client' } });
         return callbackWith(agent, () => {});
+      },
+    },
+    {
+      name: 'ID token HS256-signed with the RSA public key (algorithm confusion)',
+      status: 400,
+      code: 'ERR_ID_TOKEN_INVALID',
+      run: (agent) => {
+        mock.tamperNextIdToken({ signWith: 'hs256-public-key' });
+        return callbackWith(agent, () => {});
+      },
+    },
+    {
+      name: 'ID token with two audiences and azp naming another client',
+      status: 400,
+      code: 'ERR_ID_TOKEN_INVALID',
+      run: (agent) => {
+        mock.tamperNextIdToken({ claims: { aud: [DEFAULT_CLIENT.clientId, 'some-other-client'], azp: 'some-other-client' } });
+        return callbackWith(agent, () => {});
+      },
+    },
+    {
+      name: 'ID token from another issuer',
+      status: 400,
+      code: 'ERR_ID_TOKEN_INVALID',
+      run: (agent) => {
+        mock.tamperNextIdToken({ claims: { iss: 'https://mallory.example' } });
+        return callbackWith(agent, () => {});
+      },
+    },
+    {
+      name: 'ID token not yet valid (nbf an hour ahead, beyond the tolerance)',
+      status: 400,
+      code: 'ERR_ID_TOKEN_INVALID',
+      run: (agent) => {
+        mock.tamperNextIdToken({ claims: { nbf: now() + 3600 } });
+        return callbackWith(agent, () => {});
+      },
+    },
+    {
+      name: 'ID token issued in the future (iat an hour ahead)',
+      status: 400,
+      code: 'ERR_ID_TOKEN_INVALID',
+      run: (agent) => {
+        mock.tamperNextIdToken({ claims: { iat: now() + 3600, exp: now() + 7200 } });
+        return callbackWith(agent, () => {});
+      },
+    },
+    {
+      name: 'ID token expired just beyond the tolerance',
+      status: 400,
+      code: 'ERR_ID_TOKEN_INVALID',
+      run: (agent) => {
+        mock.tamperNextIdToken({ claims: { iat: now() - 900, exp: now() - 301 } });
+        return callbackWith(agent, () => {});
+      },
+    },
+    {
+      name: 'nonce replay: the ID token carries the nonce of an earlier login of this browser',
+      status: 400,
+      code: 'ERR_ID_TOKEN_INVALID',
+      run: async (agent) => {
+        const earlier = await startLogin(agent);
+        const done = await authorize(earlier);
+        await agent.get(done.pathname + done.search).expect(302);
+        mock.tamperNextIdToken({ claims: { nonce: earlier.searchParams.get('nonce') } });
+        const res = await callbackWith(agent, () => {});
+        // The earlier sign-in is over; the replay must not leave this browser signed in either.
+        await agent.post('/logout').expect(302);
+        return res;
+      },
+    },
+    {
+      name: "code injection: the attacker's own code (bound to the attacker's PKCE verifier) in the victim's callback",
+      status: 400,
+      code: 'ERR_OAUTH_ERROR',
+      run: async (agent) => {
+        const attacker = request.agent(buildApp(mock));
+        const attackerCallback = await authorize(await startLogin(attacker));
+        const victimLogin = await startLogin(agent);
+        return agent
+          .get(`/callback?code=${attackerCallback.searchParams.get('code')}&state=${victimLogin.searchParams.get('state')}`)
+          .set('Accept', 'application/json');
       },
     },
     {

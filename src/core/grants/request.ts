@@ -31,7 +31,7 @@ export async function tokenRequest(client: EmpowerIDClient, send: () => Promise<
   } catch (err) {
     throw mapError(err, WHERE);
   }
-  return toTokenSet(response, client.config.clock());
+  return toTokenSet(response, client.config.clock(), client.config.clockToleranceSeconds);
 }
 
 /**
