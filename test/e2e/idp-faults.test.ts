@@ -100,6 +100,27 @@ describe('the API guard when the network to the IdP fails', () => {
   }
 });
 
+describe('connection refused at the API guard', () => {
+  it('is ERR_IDP_UNAVAILABLE (503), not a bad response', async () => {
+    proxy = await startFaultyProxy(mock.url);
+    const guard = requireToken({
+      server: proxy.url,
+      clientId: DEFAULT_CLIENT.clientId,
+      clientSecret: DEFAULT_CLIENT.clientSecret,
+      timeoutMs: TIMEOUT_MS,
+    });
+    const api = express();
+    api.get('/api', guard, (_req, res) => res.send('passed'));
+    await request(api).get('/api').set('Authorization', 'Bearer warm-up').expect(401);
+    await proxy.refuse();
+    const res = await request(api)
+      .get('/api')
+      .set('Authorization', `Bearer ${await mock.issueAccessToken({ username: 'alice' })}`);
+    expectUnavailable(res);
+    expect(res.body.error_description).toMatch(/connection refused/);
+  });
+});
+
 describe('refresh when the network to the token endpoint fails', () => {
   it('a trickling answer → 503 within the deadline, and the session keeps its tokens', async () => {
     proxy = await startFaultyProxy(mock.url);
