@@ -131,8 +131,11 @@ function findAuthorization(
   rawHeaders: readonly string[] | undefined,
   realm: string | undefined,
 ): string | undefined {
-  if (rawHeaders !== undefined && countAuthorization(rawHeaders) > 1) {
-    throw invalid('the request has more than one Authorization header', realm);
+  if (rawHeaders !== undefined) {
+    if (countAuthorization(rawHeaders) > 1) throw invalid('the request has more than one Authorization header', realm);
+    // A Node request: header names are lowercased, so one lookup finds it.
+    const direct = headers.authorization;
+    if (typeof direct === 'string') return bearerCredentials(direct);
   }
   let found: unknown;
   let seen = 0;
@@ -154,7 +157,16 @@ function findAuthorization(
   if (seen > 1) throw invalid('the request has more than one Authorization header', realm);
   if (typeof found !== 'string') throw invalid('the Authorization header is not a string', realm);
 
-  const value = trimOws(found);
+  return bearerCredentials(found);
+}
+
+/** What follows the `Bearer` scheme (unchecked), or `undefined` for another scheme or an empty header. */
+function bearerCredentials(header: string): string | undefined {
+  // The usual spelling, `Bearer <token>`, without allocating a lowercased copy.
+  if (header.startsWith('Bearer ') && header.length > 7 && !isOws(header.charCodeAt(7)) && !isOws(header.charCodeAt(header.length - 1))) {
+    return header.slice(7);
+  }
+  const value = trimOws(header);
   if (value === '') return undefined;
   const end = firstWhitespace(value);
   const scheme = end === -1 ? value : value.slice(0, end);
@@ -167,12 +179,14 @@ function countAuthorization(rawHeaders: readonly string[]): number {
   let count = 0;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] as string;
-    if (name.length === 13 && name.toLowerCase() === 'authorization') count++;
+    if (name.length === 13 && (name === 'Authorization' || name === 'authorization' || name.toLowerCase() === 'authorization')) count++;
   }
   return count;
 }
 
 function headerToken(credentials: string, realm: string | undefined): string {
+  // One pass for the valid token; the finer diagnosis only for a token that fails it.
+  if (B64TOKEN.test(credentials)) return credentials;
   if (credentials === '') throw invalid('the Authorization header has the Bearer scheme but no token', realm);
   if (firstWhitespace(credentials) !== -1) {
     throw invalid('the Authorization header must carry exactly one token after Bearer', realm);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { extractBearerToken } from '../core/bearer.js';
+import { type BearerRequestShape, extractBearerToken } from '../core/bearer.js';
 import { TokenCache } from '../core/cache.js';
 import { EmpowerIDClient } from '../core/client.js';
 import type { ClientOptions } from '../core/config.js';
@@ -102,18 +102,9 @@ export function requireToken(options: RequireTokenOptions = {}): RequestHandler 
     let key: string;
     try {
       binding = bind(req);
-      token = extractBearerToken(
-        {
-          headers: req.headers,
-          rawHeaders: req.rawHeaders,
-          // Express 5 parses req.query on every access; touch it only when the carrier is enabled.
-          ...(extraction.allowQuery && { query: req.query as Record<string, unknown> }),
-          ...(extraction.allowBody && { body: req.body }),
-          method: req.method,
-          contentType: req.headers['content-type'],
-        },
-        extraction,
-      );
+      // A Node request already has the shape the core reads (headers, rawHeaders, method; query and
+      // body only when their carrier is enabled): no per-request copy.
+      token = extractBearerToken(req as unknown as BearerRequestShape, extraction);
       // Hashed once per request: the cache lookup and, on a miss, the load share the key.
       key = TokenCache.keyFor(token);
       const cached = binding.verifier.cached(key, binding.policy);
@@ -216,6 +207,41 @@ function shared(req: Request, options: TokenVerifierOptions): TokenVerifier {
   return verifierFor(state.client, options);
 }
 
+/**
+ * `req.empowerid` of an API request: a small object whose methods live on the prototype, so a hit
+ * allocates one object, not a handful of closures.
+ */
+class ApiRequestContext implements EmpowerIDRequestContext {
+  tokenInfo: VerifiedToken['tokenInfo'];
+  profile: VerifiedToken['profile'];
+  constructor(verified: VerifiedToken) {
+    this.tokenInfo = verified.tokenInfo;
+    this.profile = verified.profile;
+  }
+  isAuthenticated(): boolean {
+    return true;
+  }
+  get user(): undefined {
+    return undefined;
+  }
+  get idToken(): undefined {
+    return undefined;
+  }
+  get accessToken(): undefined {
+    return undefined;
+  }
+  fetchProfile(): Promise<never> {
+    return Promise.reject(noBrowserSession());
+  }
+  refresh(): Promise<never> {
+    return Promise.reject(noBrowserSession());
+  }
+}
+
+function noBrowserSession(): EmpowerIDError {
+  return new EmpowerIDError('ERR_LOGIN_REQUIRED', 'empowerid: no browser session on an API request', { status: 401 });
+}
+
 function attach(req: Request, verified: VerifiedToken): void {
   const existing = (req as { empowerid?: EmpowerIDRequestContext }).empowerid;
   if (existing) {
@@ -223,18 +249,7 @@ function attach(req: Request, verified: VerifiedToken): void {
     existing.profile = verified.profile;
     return;
   }
-  const missing = () =>
-    Promise.reject(new EmpowerIDError('ERR_LOGIN_REQUIRED', 'empowerid: no browser session on an API request', { status: 401 }));
-  req.empowerid = {
-    isAuthenticated: () => true,
-    user: undefined,
-    idToken: undefined,
-    accessToken: undefined,
-    fetchProfile: missing,
-    refresh: missing,
-    tokenInfo: verified.tokenInfo,
-    profile: verified.profile,
-  };
+  req.empowerid = new ApiRequestContext(verified);
 }
 
 // The verifier is shared by guards with different realms; the challenge carries this guard's.
