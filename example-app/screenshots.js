@@ -56,6 +56,8 @@ try {
   await page.goto(base);
   await shot('home');
   await page.click('#login');
+  await page.waitForSelector('#username');
+  await shot('idp-sign-in');
   await page.fill('#username', 'alice');
   await page.fill('#password', 'alice-password');
   await page.click('button[value=login]');

@@ -13,7 +13,7 @@ const NAV = [
  */
 export function layout(o) {
   const who = o.user
-    ? html`<span class="who">Signed in as <strong id="whoami">${o.user.name ?? o.user.sub}</strong></span>
+    ? html`<span class="who"><span class="label">Signed in as </span><strong id="whoami">${o.user.name ?? o.user.sub}</strong></span>
         <a class="button small" href="/sign-out" id="logout">Sign out</a>`
     : html`<a class="button small primary" href="/login?returnTo=/profile">Sign in</a>`;
   return html`<!doctype html>
