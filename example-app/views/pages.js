@@ -3,6 +3,12 @@ import { html } from './html.js';
 
 const json = (v) => JSON.stringify(v, null, 2);
 
+/** 4:59, as the page's script shows it: rendered on the server too, so it reads right without script. */
+function mmss(ms) {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
 /** "IT Administrator in Headquarters" → role and location, as EmpowerID names them. */
 function splitRole(s) {
   const at = s.indexOf(' in ');
@@ -153,7 +159,8 @@ export function tokensPage({ accessToken, introspection, introspectionError, ref
     >
       <h2 id="at-title">Access token</h2>
       <p class="big">
-        <span class="label">Expires in</span> <time id="expires-in" aria-live="off">${accessToken.expiresAt ? '…' : 'unknown'}</time>
+        <span class="label">Expires in</span>
+        <time id="expires-in" aria-live="off">${accessToken.expiresAt ? mmss(accessToken.expiresAt - Date.now()) : 'unknown'}</time>
       </p>
       <p>
         Expires at <time id="expires-at">${accessToken.expiresAt ? new Date(accessToken.expiresAt).toISOString() : 'unknown'}</time>. The
