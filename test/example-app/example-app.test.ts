@@ -181,6 +181,26 @@ describe('the example app against the embedded mock EmpowerID', () => {
     expect(page.body).toContain('>Try again</a>');
   });
 
+  it('signs out with a same-origin form POST (local or global) and lands on "You are signed out"', async () => {
+    for (const mode of ['local', 'global']) {
+      const b = browser();
+      await b.signIn('alice', 'alice-password');
+      const choice = await b.go(`${base}/sign-out`);
+      expect(choice.body).toContain('<form method="post" action="/logout"');
+      expect(choice.body).toContain(`name="mode" value="${mode}"`);
+      // A browser sends its Origin with a form POST.
+      const out = await b.go(`${base}/logout`, {
+        method: 'POST',
+        headers: { origin: base, 'content-type': 'application/x-www-form-urlencoded' },
+        body: `mode=${mode}`,
+      });
+      expect(out.url).toBe(`${base}/signed-out`);
+      expect(out.body).toContain('You are signed out');
+      const home = await b.go(`${base}/`);
+      expect(home.body).toContain('id="login"');
+    }
+  });
+
   it('unknown pages are a styled 404; the IdP’s return to /signed-out drops its query', async () => {
     const missing = await browser().go(`${base}/nope`);
     expect(missing.res.status).toBe(404);
