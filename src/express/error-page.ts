@@ -55,6 +55,16 @@ function describe(err: EmpowerIDError): { title: string; summary: string; retry:
       retry: true,
     };
   }
+  if (err.code === 'ERR_CROSS_SITE_REQUEST') {
+    return {
+      title: 'Request refused',
+      summary: 'This request came from another site, so it was refused. Use this app’s own pages.',
+      retry: false,
+    };
+  }
+  if (err.code === 'ERR_BODY_INVALID' || err.code === 'ERR_REQUEST_INVALID') {
+    return { title: 'Request not understood', summary: 'The request could not be handled. Please go back and try again.', retry: false };
+  }
   if (err.status === 401) return { title: 'Sign-in required', summary: 'Please sign in to continue.', retry: true };
   if (err.status === 403) return { title: 'Access denied', summary: 'Your account is not allowed to do this.', retry: false };
   if (err.status >= 500) {

@@ -57,6 +57,19 @@ describe('the default error page', () => {
     expect(res.text).toContain('ERR_CALLBACK_NO_TRANSACTION');
   });
 
+  it('a cross-site logout says the request was refused, without "Try again"', async () => {
+    const res = await request(buildApp(mock))
+      .post('/logout')
+      .set('Origin', 'https://evil.example')
+      .set('Sec-Fetch-Site', 'cross-site')
+      .set('Accept', html)
+      .type('form')
+      .send('mode=global');
+    expect(res.status).toBe(403);
+    expect(res.text).toContain('<h1>Request refused</h1>');
+    expect(res.text).not.toContain('Try again');
+  });
+
   it('an app under a path prefix links back to its own start page and login route', async () => {
     const res = await request(buildApp(mock, { baseURL: 'http://127.0.0.1:3000/portal' }))
       .get('/callback?code=x&state=y')
