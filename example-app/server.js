@@ -1,93 +1,86 @@
-// The example web app. With no configuration it starts the embedded mock EmpowerID server and
-// signs in against it; set EMPOWERID_SERVER, EMPOWERID_CLIENT_ID, EMPOWERID_CLIENT_SECRET and
-// EMPOWERID_BASE_URL to use a real EmpowerID (or any OpenID Connect provider with discoveryUrl).
-import { randomBytes } from 'node:crypto';
-import express from 'express';
-import session from 'express-session';
-import { empowerid, errorHandler, requiresAuth } from 'empowerid-express';
+// `npm start`: the example app. With no configuration it starts an embedded mock EmpowerID and
+// signs in against it; with EMPOWERID_SERVER, EMPOWERID_CLIENT_ID, EMPOWERID_CLIENT_SECRET and
+// EMPOWERID_BASE_URL it uses your EmpowerID (or any OpenID Connect provider). See .env.example.
+import { createServer } from 'node:http';
 import { DEFAULT_CLIENT, DEFAULT_USERS, startMockEmpowerID } from 'empowerid-express/testing';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
 
-// The environment is read once, here, and nowhere in the library.
-const env = {
-  port: Number(process.env.PORT ?? 3000),
-  server: process.env.EMPOWERID_SERVER,
-  clientId: process.env.EMPOWERID_CLIENT_ID,
-  clientSecret: process.env.EMPOWERID_CLIENT_SECRET,
-  baseURL: process.env.EMPOWERID_BASE_URL,
-  sessionSecret: process.env.SESSION_SECRET,
-  mockPort: Number(process.env.MOCK_PORT ?? 0),
-};
+function fail(message) {
+  console.error(message);
+  process.exit(1);
+}
 
-const baseURL = env.baseURL ?? `http://localhost:${env.port}`;
+let config;
+try {
+  config = loadConfig(process.env);
+} catch (err) {
+  if (err instanceof ConfigError) fail(err.message);
+  throw err;
+}
+
+// Take the port first: if it is busy, say so before anything else starts.
+const server = createServer();
+await new Promise((resolve) => {
+  server.once('error', (err) => {
+    if (err.code === 'EADDRINUSE')
+      fail(`Port ${config.port} is already in use. Stop the program using it, or start with PORT=<another port>.`);
+    if (err.code === 'EACCES') fail(`Port ${config.port} needs more privileges. Start with PORT=<a port above 1023>.`);
+    fail(`Cannot listen on port ${config.port}: ${err.message}`);
+  });
+  server.listen(config.port, resolve);
+});
+
 let mock;
-let idp = { server: env.server, clientId: env.clientId, clientSecret: env.clientSecret };
-if (!env.server) {
-  // Register this app's callback and post-logout URLs with the embedded IdP, as an admin would.
-  const client = { ...DEFAULT_CLIENT, redirectUris: [`${baseURL}/callback`], postLogoutRedirectUris: [`${baseURL}/`] };
-  mock = await startMockEmpowerID({ port: env.mockPort, clients: [client] });
+let idp = config.idp;
+if (config.mock) {
+  // Register this app with the embedded IdP, as an administrator would in EmpowerID.
+  const client = {
+    ...DEFAULT_CLIENT,
+    redirectUris: [`${config.baseURL}/callback`],
+    postLogoutRedirectUris: [`${config.baseURL}/signed-out`],
+  };
+  try {
+    mock = await startMockEmpowerID({ port: config.mock.port, accessTokenTTL: config.mock.accessTokenTTL, clients: [client] });
+  } catch (err) {
+    server.close();
+    fail(
+      err.code === 'EADDRINUSE'
+        ? `MOCK_PORT ${config.mock.port} is already in use. Start with MOCK_PORT=0 (any free port) or another port.`
+        : `The embedded mock EmpowerID did not start: ${err.message}`,
+    );
+  }
   idp = { server: mock.url, clientId: client.clientId, clientSecret: client.clientSecret };
 }
 
-const app = express();
-app.use(
-  session({
-    secret: env.sessionSecret ?? randomBytes(32).toString('hex'),
-    resave: false,
-    saveUninitialized: false,
-    cookie: { httpOnly: true, sameSite: 'lax', secure: baseURL.startsWith('https:') },
-  }),
-);
-app.use(empowerid({ ...idp, baseURL }));
+// The library warns (below) that the embedded mock is reached over plain http: expected here.
+const { app } = createApp({ config, idp, demoUsers: mock ? DEFAULT_USERS : undefined });
+server.on('request', app);
 
-const layout = (body) =>
-  `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>empowerid-express example</title>
-<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}a.button,button{display:inline-block;padding:.5rem 1rem;background:#1f6feb;color:#fff;border-radius:6px;text-decoration:none;border:0;font-size:1rem}pre{background:#f4f4f4;padding:1rem;overflow:auto}</style>
-</head><body>${body}</body></html>`;
-const html = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const lines = [
+  '',
+  `  empowerid-express example app is running on ${config.baseURL}`,
+  mock
+    ? `  Identity provider: the embedded mock EmpowerID on ${mock.url} (plain http, for this demo only)`
+    : `  Identity provider: ${idp.server} (client ${idp.clientId})`,
+  ...(mock ? [`  Sign in as ${DEFAULT_USERS.map((u) => `${u.username} / ${u.password}`).join(', ')}`] : []),
+  ...(mock
+    ? [`  Access tokens live ${config.mock.accessTokenTTL} s and renew ${config.refreshSkewSeconds} s before expiry (see /tokens)`]
+    : []),
+  ...(config.sessionSecret ? [] : ['  Sessions end when the app restarts (set SESSION_SECRET to keep them)']),
+  '  Stop with Ctrl+C',
+  '',
+];
+console.log(lines.join('\n'));
 
-app.get('/', (req, res) => {
-  if (!req.empowerid.isAuthenticated()) {
-    const hint = mock
-      ? `<p>Embedded mock EmpowerID at <code>${html(mock.url)}</code>. Sign in as <code>${html(DEFAULT_USERS[0].username)}</code> / <code>${html(DEFAULT_USERS[0].password)}</code>.</p>`
-      : '';
-    res.send(
-      layout(`<h1>empowerid-express example</h1>${hint}<p><a class="button" id="login" href="/login?returnTo=/profile">Log in</a></p>`),
-    );
-    return;
-  }
-  const user = req.empowerid.user;
-  res.send(
-    layout(`<h1>Hello, <span id="name">${html(user?.name ?? user?.sub)}</span></h1>
-<nav><a href="/profile">Profile</a> · <a href="/me">ID token claims (JSON)</a> · <form method="post" action="/logout" style="display:inline"><button class="button" id="logout" type="submit">Log out</button></form></nav>`),
-  );
-});
-
-app.get('/me', requiresAuth(), (req, res) => res.json(req.empowerid.user));
-
-app.get('/profile', requiresAuth(), async (req, res, next) => {
-  try {
-    const profile = await req.empowerid.fetchProfile();
-    res.send(
-      layout(`<h1>Signed in as <span id="username">${html(profile.username ?? req.empowerid.user?.sub)}</span></h1>
-<pre id="profile">${html(JSON.stringify(profile, null, 2))}</pre>
-<p>Access token expires at ${html(new Date(req.empowerid.accessToken?.expiresAt ?? 0).toISOString())}</p>
-<nav><a href="/">Home</a> · <form method="post" action="/logout" style="display:inline"><button class="button" id="logout" type="submit">Log out</button></form></nav>`),
-    );
-  } catch (err) {
-    next(err);
-  }
-});
-
-app.use(errorHandler());
-
-const server = app.listen(env.port, () => {
-  console.log(`example app on ${baseURL}${mock ? ` (mock EmpowerID on ${mock.url})` : ''}`);
-});
-
-const stop = async () => {
+let stopping = false;
+async function stop() {
+  if (stopping) return;
+  stopping = true;
   server.close();
+  server.closeAllConnections();
   await mock?.close();
   process.exit(0);
-};
+}
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

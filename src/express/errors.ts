@@ -1,5 +1,17 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
-import { BearerError, EmpowerIDError, IdPResponseError, IdPUnavailableError, OAuthError } from '../errors.js';
+import { debug } from '../core/debug.js';
+import { trimSlash } from '../core/config.js';
+import { BearerError, ConfigurationError, EmpowerIDError, IdPResponseError, IdPUnavailableError, OAuthError } from '../errors.js';
+import { routerStateOf } from './context.js';
+import { defaultErrorPage, type ErrorPageInfo, type ErrorPageRenderer, errorPageInfo } from './error-page.js';
+
+const log = debug('errors');
+
+/** Options of `errorHandler()`. */
+export interface ErrorHandlerOptions {
+  /** Renders the page browsers see. Default: the `errorPage` option of `empowerid()`, else the library's page. */
+  errorPage?: ErrorPageRenderer;
+}
 
 /**
  * Answers this library's errors: the status from the error, `WWW-Authenticate` for bearer
@@ -9,20 +21,25 @@ import { BearerError, EmpowerIDError, IdPResponseError, IdPUnavailableError, OAu
  * @example
  * ```ts
  * app.use(errorHandler());
+ * app.use(errorHandler({ errorPage: (info) => myLayout(info.title, info.summary) }));
  * ```
  */
-export function errorHandler(): ErrorRequestHandler {
+export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHandler {
+  if (options === null || typeof options !== 'object') throw new ConfigurationError('errorHandler', 'options must be an object');
+  if (options.errorPage !== undefined && typeof options.errorPage !== 'function') {
+    throw new ConfigurationError('errorPage', 'must be a function (info, req) => string of HTML');
+  }
   return (err, req, res, next) => {
     if (!(err instanceof EmpowerIDError) || res.headersSent) {
       next(err);
       return;
     }
-    renderError(err, req, res);
+    renderError(err, req, res, options.errorPage);
   };
 }
 
 /** @internal */
-export function renderError(err: EmpowerIDError, req: Request, res: Response): void {
+export function renderError(err: EmpowerIDError, req: Request, res: Response, errorPage?: ErrorPageRenderer): void {
   res.status(err.status);
   res.set('Cache-Control', 'no-store');
   if (err instanceof BearerError) res.set('WWW-Authenticate', err.wwwAuthenticate);
@@ -33,7 +50,7 @@ export function renderError(err: EmpowerIDError, req: Request, res: Response): v
     code: err.code,
   };
   if (req.accepts(['json', 'html']) === 'html') {
-    res.type('html').send(page(err.status, body.error_description));
+    res.type('html').send(page(err, body.error, body.error_description, req, errorPage));
     return;
   }
   res.json(body);
@@ -51,9 +68,32 @@ function publicMessage(err: EmpowerIDError): string {
   return err.message.replace(/^empowerid: /, '');
 }
 
-function page(status: number, message: string): string {
-  const escaped = message.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  const title =
-    status === 401 ? 'Sign-in required' : status === 403 ? 'Access denied' : status >= 500 ? 'Sign-in unavailable' : 'Sign-in failed';
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1><p>${escaped}</p><p><a href="/">Back to the start page</a></p></body></html>`;
+function page(err: EmpowerIDError, error: string, message: string, req: Request, explicit: ErrorPageRenderer | undefined): string {
+  const options = routerStateOf(req)?.options;
+  const info: ErrorPageInfo = errorPageInfo(err, error, message, {
+    loginPath: options?.loginPath ?? false,
+    homeHref: options ? `${trimSlash(options.baseURL.pathname)}/` : '/',
+  });
+  const render = explicit ?? options?.errorPage;
+  if (render) {
+    try {
+      const html = render(info, req);
+      if (typeof html === 'string') return html;
+      log('errorPage returned %s, not a string; using the default page', typeof html);
+    } catch (e) {
+      // The app's renderer failing must not turn a clear error into a 500 without a page.
+      log('errorPage threw (%s); using the default page', (e as Error).message);
+      warnOnce(e);
+    }
+  }
+  return defaultErrorPage(info);
+}
+
+let warned = false;
+function warnOnce(e: unknown): void {
+  if (warned) return;
+  warned = true;
+  process.emitWarning(`empowerid: the errorPage renderer threw (${(e as Error)?.message ?? String(e)}); the default error page was shown`, {
+    code: 'EMPOWERID_ERROR_PAGE',
+  });
 }

@@ -12,6 +12,7 @@ import {
 } from '../core/config.js';
 import type { ResponseType } from '../core/client.js';
 import { safeReturnTo } from '../core/return-to.js';
+import type { ErrorPageRenderer } from './error-page.js';
 
 /** Route paths; `false` turns a route off. */
 export interface RouteOptions {
@@ -48,6 +49,11 @@ export interface EmpowerIDOptions extends ClientOptions {
   sessionKey?: string;
   /** `render` (default): the router answers its own errors with a short page or JSON. `next`: pass them on. */
   errors?: 'render' | 'next';
+  /**
+   * Renders the HTML page browsers see for this library's errors (from the router, `requiresAuth()`
+   * and `requireToken()`), e.g. in your app's layout. Default: a small styled page of the library.
+   */
+  errorPage?: ErrorPageRenderer;
   /** Extra authorization parameters sent on every login (e.g. `{ acr_values: '…' }`). */
   authorizationParams?: Record<string, string>;
 }
@@ -70,6 +76,7 @@ export interface ResolvedEmpowerIDOptions {
   readonly silentReauth: boolean;
   readonly sessionKey: string;
   readonly errors: 'render' | 'next';
+  readonly errorPage: ErrorPageRenderer | undefined;
   readonly authorizationParams: Readonly<Record<string, string>>;
 }
 
@@ -115,6 +122,9 @@ export function resolveEmpowerIDOptions(options: EmpowerIDOptions): ResolvedEmpo
   if (typeof authorizationParams !== 'object' || Object.values(authorizationParams).some((v) => typeof v !== 'string')) {
     throw new ConfigurationError('authorizationParams', 'must be an object of string values');
   }
+  if (options.errorPage !== undefined && typeof options.errorPage !== 'function') {
+    throw new ConfigurationError('errorPage', 'must be a function (info, req) => string of HTML');
+  }
   return Object.freeze({
     client,
     baseURL,
@@ -132,6 +142,7 @@ export function resolveEmpowerIDOptions(options: EmpowerIDOptions): ResolvedEmpo
     silentReauth: optionalBoolean(options, 'silentReauth') ?? ROUTER_DEFAULTS.silentReauth,
     sessionKey: optionalString(options, 'sessionKey') ?? ROUTER_DEFAULTS.sessionKey,
     errors: oneOf(options, 'errors', ['render', 'next'] as const) ?? ROUTER_DEFAULTS.errors,
+    errorPage: options.errorPage,
     authorizationParams: Object.freeze({ ...authorizationParams }),
   });
 }

@@ -3,11 +3,9 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-// `npm start` as a new user runs it: the built example app with the embedded mock IdP. The test
-// then signs in the way a browser does: follow redirects, fill in the IdP's login form, keep cookies.
-
-let child: ChildProcess;
-let base: string;
+// `npm start` as a new user runs it: the built example app with the embedded mock IdP. The tests
+// sign in the way a browser does (follow redirects, fill in the IdP's form, keep cookies) and start
+// it with bad settings the way people do by mistake.
 
 async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');
@@ -17,33 +15,48 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-beforeAll(async () => {
-  const port = await freePort();
-  base = `http://localhost:${port}`;
-  child = spawn(process.execPath, ['example-app/server.js'], {
-    env: { ...process.env, PORT: String(port) },
+/** Runs the example app until it says it is running, or exits; returns what it printed. */
+function start(env: Record<string, string>): Promise<{ child: ChildProcess; output: string; code: number | null }> {
+  const child = spawn(process.execPath, ['example-app/server.js'], {
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  await new Promise<void>((resolve, reject) => {
+  return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`example app did not start: ${output}`)), 15_000);
+    const done = (code: number | null) => {
+      clearTimeout(timer);
+      resolve({ child, output, code });
+    };
     child.stdout?.on('data', (d) => {
       output += d;
-      if (output.includes('example app on')) {
-        clearTimeout(timer);
-        resolve();
-      }
+      if (output.includes('is running on')) done(null);
     });
     child.stderr?.on('data', (d) => {
       output += d;
     });
-    child.on('exit', (code) => reject(new Error(`example app exited ${code}: ${output}`)));
+    child.on('exit', (code) => done(code));
   });
+}
+
+let app: ChildProcess;
+let base: string;
+let banner: string;
+
+beforeAll(async () => {
+  const port = await freePort();
+  base = `http://localhost:${port}`;
+  const started = await start({ PORT: String(port) });
+  if (started.code !== null) throw new Error(`example app exited ${started.code}: ${started.output}`);
+  app = started.child;
+  banner = started.output;
 }, 20_000);
 
 afterAll(() => {
-  child?.kill('SIGTERM');
+  app?.kill('SIGTERM');
 });
+
+const decode = (s: string) => s.replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n))).replace(/&amp;/g, '&');
 
 /** A tiny browser: a cookie jar per origin and manual redirects. */
 function browser() {
@@ -56,7 +69,7 @@ function browser() {
       const jar = jars.get(origin) ?? new Map<string, string>();
       jars.set(origin, jar);
       const headers = new Headers(options.headers);
-      headers.set('accept', 'text/html');
+      if (!headers.has('accept')) headers.set('accept', 'text/html');
       if (jar.size) headers.set('cookie', [...jar].map(([k, v]) => `${k}=${v}`).join('; '));
       const res = await fetch(current, { ...options, headers, redirect: 'manual' });
       for (const c of res.headers.getSetCookie()) {
@@ -74,53 +87,165 @@ function browser() {
     }
     throw new Error('too many redirects');
   }
-  return { go };
-}
 
-describe('the example app against the embedded mock EmpowerID', () => {
-  it('the login button completes a sign-in through the IdP login form, and logout ends it', async () => {
-    const b = browser();
-    const home = await b.go(`${base}/`);
-    expect(home.res.status).toBe(200);
+  /** Follows the home page's sign-in button through the IdP's form, as `username`. */
+  async function signIn(username: string, password: string) {
+    const home = await go(`${base}/`);
     const href = /id="login" href="([^"]+)"/.exec(home.body)?.[1];
-    expect(href).toBeDefined();
-
-    const form = await b.go(new URL(href as string, base).href);
-    expect(form.body).toContain('Sign in');
-    const action = /<form method="post" action="([^"]+)"/.exec(form.body)?.[1] as string;
+    const form = await go(new URL(decode(href as string), base).href);
+    const action = decode(/<form method="post" action="([^"]+)"/.exec(form.body)?.[1] as string);
     const fields = new URLSearchParams();
-    for (const m of form.body.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-      fields.set(
-        m[1] as string,
-        (m[2] as string).replace(/&amp;/g, '&').replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n))),
-      );
-    }
-    const user = /Sign in as <code>([^<]+)<\/code> \/ <code>([^<]+)<\/code>/.exec(home.body);
-    fields.set('username', user?.[1] as string);
-    fields.set('password', user?.[2] as string);
+    for (const m of form.body.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields.set(m[1]!, decode(m[2]!));
+    fields.set('username', username);
+    fields.set('password', password);
     fields.set('action', 'login');
-
-    const profile = await b.go(new URL(action.replace(/&amp;/g, '&'), form.url).href, {
+    return go(new URL(action, form.url).href, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: fields.toString(),
     });
+  }
+  return { go, signIn };
+}
+
+describe('the example app against the embedded mock EmpowerID', () => {
+  it('says plainly what runs where, before the library’s plain-http warning', () => {
+    expect(banner).toMatch(new RegExp(`example app is running on ${base}`));
+    expect(banner).toMatch(/Identity provider: the embedded mock EmpowerID on http:\/\/127\.0\.0\.1:\d+/);
+    expect(banner).toContain('Sign in as alice / alice-password');
+    const warning = banner.indexOf('EMPOWERID_INSECURE_HTTP');
+    if (warning !== -1) expect(warning).toBeGreaterThan(banner.indexOf('is running on'));
+  });
+
+  it('the home page lists the demo users the mock knows and links to sign-in', async () => {
+    const home = await browser().go(`${base}/`);
+    expect(home.res.status).toBe(200);
+    expect(home.body).toMatch(/<code class="username">alice<\/code><\/td>\s*<td><code class="password">alice-password<\/code>/);
+    expect(home.body).toContain('<link rel="stylesheet" href="/static/style.css" />');
+    const css = await fetch(`${base}/static/style.css`);
+    expect(css.headers.get('content-type')).toMatch(/text\/css/);
+  });
+
+  it('signs in through the IdP form and shows the profile as a person reads it', async () => {
+    const b = browser();
+    const profile = await b.signIn('alice', 'alice-password');
     expect(profile.url).toBe(`${base}/profile`);
-    expect(profile.res.status).toBe(200);
-    expect(profile.body).toContain('<span id="username">alice</span>');
-    expect(profile.body).toContain('business_role_locations');
+    expect(profile.body).toContain('<p class="person-name" id="name">Alice Anderson</p>');
+    expect(profile.body).toContain('<dd id="organization">Hosting Organization</dd>');
+    expect(profile.body).toContain('<span class="role">IT Administrator</span> <span class="location">in Headquarters</span>');
+    expect(profile.body).toMatch(/<details class="card raw">\s*<summary>Raw ID-token claims and userinfo answer<\/summary>/);
+    expect(profile.res.headers.get('cache-control')).toBe('no-store');
 
-    const signedIn = await b.go(`${base}/`);
-    expect(signedIn.body).toContain('id="logout"');
+    const tokens = await b.go(`${base}/tokens`);
+    expect(tokens.body).toMatch(/data-expires-at="\d+"/);
+    expect(tokens.body).toContain('<li>openid</li>');
+    expect(decode(tokens.body)).toContain('"active": true');
+  });
 
-    // The page's logout button is a form POST; a browser sends its Origin with it.
-    expect(signedIn.body).toContain('<form method="post" action="/logout"');
-    const loggedOut = await b.go(`${base}/logout`, {
+  it('the API answers a bearer token, refuses the missing role with 403, and needs a token', async () => {
+    const b = browser();
+    await b.signIn('bob', 'bob-password');
+    const session = await b.go(`${base}/session/access-token`, { headers: { accept: 'application/json' } });
+    expect(session.res.headers.get('cache-control')).toBe('no-store');
+    const { accessToken } = JSON.parse(session.body) as { accessToken: string };
+
+    const me = await fetch(`${base}/api/me`, { headers: { authorization: `Bearer ${accessToken}` } });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ username: 'bob', organization: 'Hosting Organization' });
+    const payroll = await fetch(`${base}/api/payroll`, { headers: { authorization: `Bearer ${accessToken}` } });
+    expect(payroll.status).toBe(403);
+    expect(payroll.headers.get('www-authenticate')).toMatch(/insufficient_scope/);
+    const none = await fetch(`${base}/api/me`);
+    expect(none.status).toBe(401);
+    const signedOut = await fetch(`${base}/session/access-token`, { headers: { accept: 'application/json' } });
+    expect(signedOut.status).toBe(401);
+  });
+
+  it('a cancelled sign-in is a friendly page in the app’s layout with a way back', async () => {
+    const b = browser();
+    const home = await b.go(`${base}/`);
+    const href = /id="login" href="([^"]+)"/.exec(home.body)?.[1];
+    const form = await b.go(new URL(decode(href as string), base).href);
+    const fields = new URLSearchParams();
+    for (const m of form.body.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields.set(m[1]!, decode(m[2]!));
+    fields.set('action', 'deny');
+    const action = decode(/<form method="post" action="([^"]+)"/.exec(form.body)?.[1] as string);
+    const page = await b.go(action, {
       method: 'POST',
-      headers: { origin: base, 'content-type': 'application/x-www-form-urlencoded' },
-      body: '',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: fields.toString(),
     });
-    expect(loggedOut.url).toMatch(new RegExp(`^${base}/(\\?state=.+)?$`));
-    expect(loggedOut.body).toContain('id="login"');
+    expect(page.res.status).toBe(403);
+    expect(page.body).toContain('<h1 id="error-title">Sign-in cancelled</h1>');
+    expect(page.body).toContain('href="/static/style.css"');
+    expect(page.body).toContain('>Try again</a>');
+  });
+
+  it('signs out with a same-origin form POST (local or global) and lands on "You are signed out"', async () => {
+    for (const mode of ['local', 'global']) {
+      const b = browser();
+      await b.signIn('alice', 'alice-password');
+      const choice = await b.go(`${base}/sign-out`);
+      expect(choice.body).toContain('<form method="post" action="/logout"');
+      expect(choice.body).toContain(`name="mode" value="${mode}"`);
+      // A browser sends its Origin with a form POST.
+      const out = await b.go(`${base}/logout`, {
+        method: 'POST',
+        headers: { origin: base, 'content-type': 'application/x-www-form-urlencoded' },
+        body: `mode=${mode}`,
+      });
+      expect(out.url).toBe(`${base}/signed-out`);
+      expect(out.body).toContain('You are signed out');
+      const home = await b.go(`${base}/`);
+      expect(home.body).toContain('id="login"');
+    }
+  });
+
+  it('unknown pages are a styled 404; the IdP’s return to /signed-out drops its query', async () => {
+    const missing = await browser().go(`${base}/nope`);
+    expect(missing.res.status).toBe(404);
+    expect(missing.body).toContain('Page not found');
+    const landing = await fetch(`${base}/signed-out?state=abc`, { redirect: 'manual' });
+    expect(landing.status).toBe(303);
+    expect(landing.headers.get('location')).toBe('/signed-out');
+    const page = await browser().go(`${base}/signed-out`);
+    expect(page.body).toContain('You are signed out');
+  });
+});
+
+describe('starting the example app with bad settings', () => {
+  it('PORT=abc and a non-URL EMPOWERID_SERVER: each named, exit 1, nothing started', async () => {
+    const r = await start({ PORT: 'abc', EMPOWERID_SERVER: 'eid.example.com', EMPOWERID_CLIENT_ID: 'x', EMPOWERID_CLIENT_SECRET: 'y' });
+    expect(r.code).toBe(1);
+    expect(r.output).toContain('PORT must be a port number from 1 to 65535 (got "abc")');
+    expect(r.output).toContain('EMPOWERID_SERVER must be an absolute URL such as https://eid.example.com (got "eid.example.com")');
+    expect(r.output).not.toContain('is running on');
+  });
+
+  it('EMPOWERID_SERVER without client credentials, and credentials without a server', async () => {
+    const a = await start({ PORT: '3999', EMPOWERID_SERVER: 'https://eid.example.com' });
+    expect(a.code).toBe(1);
+    expect(a.output).toContain('EMPOWERID_CLIENT_ID is required with EMPOWERID_SERVER');
+    expect(a.output).toContain('EMPOWERID_CLIENT_SECRET is required with EMPOWERID_SERVER');
+    const b = await start({ PORT: '3999', EMPOWERID_CLIENT_ID: 'x' });
+    expect(b.code).toBe(1);
+    expect(b.output).toContain('EMPOWERID_CLIENT_ID is set but EMPOWERID_SERVER is not');
+  });
+
+  it('a port already in use is a clear error and exit, not a misleading "running" line', async () => {
+    const port = new URL(base).port;
+    const r = await start({ PORT: port });
+    expect(r.code).toBe(1);
+    expect(r.output).toContain(`Port ${port} is already in use`);
+    expect(r.output).not.toContain('is running on');
+  });
+
+  it('.env.example lists every variable the app reads', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const example = await readFile('example-app/.env.example', 'utf8');
+    const config = await readFile('example-app/config.js', 'utf8');
+    const read = [...config.matchAll(/(?:value|integer|url)\('([A-Z_]+)'/g)].map((m) => m[1]);
+    expect(read.length).toBeGreaterThan(5);
+    for (const name of new Set(read)) expect(example).toMatch(new RegExp(`^#? ?${name}=`, 'm'));
   });
 });

@@ -215,7 +215,7 @@ describe('callback rejections (no session is created)', () => {
     const agent = request.agent(buildApp(mock));
     const res = await agent.get('/callback?code=abc&state=def').set('Accept', 'text/html').expect(400);
     expect(res.headers['content-type']).toMatch(/text\/html/);
-    expect(res.text).toContain('Sign-in failed');
+    expect(res.text).toContain('Sign-in expired');
     expect(res.text).not.toMatch(/\.ts:\d+|node_modules/);
   });
 

@@ -51,7 +51,7 @@ export async function handleAuthorize(ctx: MockContext, req: MockRequest): Promi
     if (!user) return html(500, errorPage('Mock misconfigured', `autoLogin user "${ctx.autoLogin}" does not exist.`));
     return completeAuthorization(ctx, request, user, signIn(ctx, req, user));
   }
-  return html(200, loginPage({ action: ctx.url + LOGIN_PATH, params, clientId: request.client.clientId }));
+  return html(200, loginPage({ action: ctx.url + LOGIN_PATH, params, clientId: request.client.clientId, users: [...ctx.users.values()] }));
 }
 
 /** The login form's target: checks the credentials, then completes the authorization request. */
@@ -75,6 +75,7 @@ export async function handleLogin(ctx: MockContext, req: MockRequest): Promise<M
       clientId: request.client.clientId,
       error: 'Invalid username or password.',
       username,
+      users: [...ctx.users.values()],
     });
     return html(200, form);
   }
