@@ -14,7 +14,7 @@ export {
   type ResponseType,
   type UserInfo,
 } from './core/client.js';
-export type { ClientAuthMethod, ClientOptions, EndpointOverrides } from './core/config.js';
+export type { BasicEncoding, ClientAuthMethod, ClientOptions, EndpointOverrides } from './core/config.js';
 export type { TokenSet } from './core/tokens.js';
 export { createPooledFetch } from './core/http.js';
 export {

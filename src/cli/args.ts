@@ -70,6 +70,12 @@ const FLAGS: Record<string, Flag> = {
     value: 'method',
     help: 'client_secret_post (default), client_secret_basic (Asgardeo) or private_key_jwt (with --key)',
   },
+  'basic-encoding': {
+    type: 'string',
+    env: 'EMPOWERID_BASIC_ENCODING',
+    value: 'enc',
+    help: 'Basic headers: literal (EmpowerID default: base64(id:secret)) or form (RFC 6749, default with --discovery-url)',
+  },
   'discovery-url': { type: 'string', env: 'EMPOWERID_DISCOVERY_URL', value: 'url', help: 'discovery document (default: EmpowerID layout)' },
   scope: { type: 'string', env: 'EMPOWERID_SCOPE', for: SCOPED, value: 'scopes', help: 'space-separated scopes' },
   username: {
@@ -211,6 +217,8 @@ export function parseCliArgs(argv: readonly string[], env: Env = {}): ParseResul
   if (authMethod !== undefined) client.clientAuthMethod = authMethod as ClientAuthMethod;
   const discoveryUrl = get('discovery-url');
   if (discoveryUrl !== undefined) client.discoveryUrl = discoveryUrl;
+  const basicEncoding = oneOf(get('basic-encoding'), 'basic-encoding', ['literal', 'form'] as const);
+  if (basicEncoding !== undefined) client.basicEncoding = basicEncoding;
   if (values['allow-insecure-http'] === true || isTrue(env.EMPOWERID_ALLOW_INSECURE_HTTP)) client.allowInsecureHttp = true;
   const timeout = get('timeout');
   if (timeout !== undefined) {
