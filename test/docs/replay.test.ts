@@ -5,37 +5,15 @@
  * purpose, the row is a deviation: it asserts the refusal and carries the reason.
  */
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { decodeJwt, importPKCS8, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSamlAssertion, loadSigningCredentials } from '../../src/index.js';
-import { type MockClient, type MockEmpowerID, type MockUser, startMockEmpowerID } from '../../src/testing/index.js';
+import { type MockEmpowerID, startMockEmpowerID } from '../../src/testing/index.js';
 import { type DocRequest, type ExampleName, EXAMPLES, type Fill, parseExample } from './examples.js';
+import { APP, CERT, KEY, KRIS } from './fixtures.js';
 
-const fixture = (name: string) => readFileSync(new URL(`../fixtures/assertions/${name}`, import.meta.url), 'utf8');
-const KEY = fixture('client.key.pem');
-const CERT = fixture('client.cert.pem');
 const THUMBPRINT = new X509Certificate(CERT).fingerprint.replaceAll(':', '');
 
-/** The docs' own people and application: the ID token example's ids, a secret with "+", "/", "=". */
-export const KRIS: MockUser = {
-  username: 'khmcclure',
-  password: 'p+ss/w=rd:1',
-  id: '9b592c74-c014-4536-bfac-f706a4c8d89f',
-  name: 'Kris McClure',
-  first_name: 'Kris',
-  last_name: 'McClure',
-  email: 'kris.mcclure@eiddocs.onmicrosoft.com',
-  organization: 'Hosting Organization',
-  business_role_locations: ['Any Role in Anywhere', 'Standard Employee in Anywhere'],
-};
-export const APP: MockClient = {
-  clientId: '5c168a71-d47b-4321-bdba-648984e99521',
-  clientSecret: 'Zk+9/tq=Rw==',
-  redirectUris: ['https://testoauthapp.com/callbackUrl'],
-  certificate: CERT,
-  owner: 'khmcclure',
-};
 const CALLBACK = 'https://testoauthapp.com/callbackUrl';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ZERO_GUID = '00000000-0000-0000-0000-000000000000';
