@@ -16,8 +16,10 @@ import {
   type EmpowerIDClient,
   loadSigningCredentials,
   type LoginTransaction,
+  requireToken,
 } from '../../src/index.js';
 import { DEFAULT_CLIENT, type MockEmpowerID, startMockEmpowerID } from '../../src/testing/index.js';
+import express from 'express';
 import { BASE_URL, buildApp, signIn as routerSignIn } from '../helpers/sign-in.js';
 import { type DocRequest, type ExampleName, type Fill, parseExample } from './examples.js';
 import { APP, CERT, KEY, KRIS } from './fixtures.js';
@@ -119,6 +121,14 @@ const fromAuthorize = (t: LoginTransaction, url: URL): Fill => ({
   state: t.state,
   nonce: t.nonce,
   code_challenge: url.searchParams.get('code_challenge') as string,
+});
+
+describe('discovery', () => {
+  it('002/003 discovery: the library asks for .well-known', async () => {
+    const client = clientFor();
+    const actual = await capture('/oauth/.well-known/openid-configuration', () => client.metadata());
+    compare(actual, '003 discovery', {}, { path: 'the docs\' ".well-know" is a typo; the mock serves both spellings' });
+  });
 });
 
 describe('browser sign-in', () => {
@@ -332,6 +342,25 @@ describe('tokeninfo, tokenrevoke, userinfo', () => {
     const token = (hint === 'access_token' ? t.access_token : t.refresh_token) as string;
     const actual = await capture('/oauth/v2/tokenrevoke', () => client.revoke(token, hint));
     compare(actual, example, { ...LITERAL_CLIENT, token, token_type_hint: hint }, NO_CACHE);
+  });
+
+  it("requireToken(): its tokeninfo and userinfo calls are the docs' (003 tokeninfo, 003 userinfo)", async () => {
+    const access = await mock.issueAccessToken({ username: KRIS.username, clientId: APP.clientId });
+    const guard = requireToken({ server: mock.url, clientId: APP.clientId, clientSecret: APP.clientSecret, fetch: recording });
+    const app = express();
+    app.get('/api', guard, (_req, res) => res.json({ ok: true }));
+    sent.length = 0;
+    await request(app).get('/api').set('Authorization', `Bearer ${access}`).expect(200);
+    const at = (path: string) => sent.filter((r) => r.url.pathname === path);
+    expect(at('/oauth/v2/tokeninfo')).toHaveLength(1);
+    expect(at('/oauth/v2/userinfo')).toHaveLength(1);
+    compare(
+      at('/oauth/v2/tokeninfo')[0] as Sent,
+      '003 tokeninfo',
+      { ...LITERAL_CLIENT, token: access, token_type_hint: 'access_token' },
+      NO_CACHE,
+    );
+    compare(at('/oauth/v2/userinfo')[0] as Sent, '003 userinfo', { ...LITERAL_CLIENT, access_token: access }, NO_CACHE);
   });
 
   it.each(['002 userinfo', '003 userinfo'] as const)(
