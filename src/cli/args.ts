@@ -36,6 +36,7 @@ export interface Invocation {
   certFile?: string;
   passphrase?: string;
   algorithm?: 'rsa-sha1' | 'rsa-sha256';
+  shape?: 'default' | 'docs';
   assertion?: string;
   token?: string;
   subjectToken?: string;
@@ -97,6 +98,12 @@ const FLAGS: Record<string, Flag> = {
   cert: { type: 'string', env: 'EMPOWERID_CERT', for: CERT_GRANTS, value: 'file', help: 'PEM certificate file registered with EmpowerID' },
   passphrase: { type: 'string', env: 'EMPOWERID_KEY_PASSPHRASE', value: 'secret', help: 'passphrase of an encrypted --key' },
   algorithm: { type: 'string', for: ['client-certificate'], value: 'alg', help: 'rsa-sha1 (default, as the docs) or rsa-sha256' },
+  shape: {
+    type: 'string',
+    for: ['client-certificate'],
+    value: 'shape',
+    help: "SAML assertion: default, or docs (the docs' example exactly: empty Conditions, no KeyInfo)",
+  },
   assertion: { type: 'string', env: 'EMPOWERID_ASSERTION', for: CERT_GRANTS, value: 'jwt', help: 'a ready assertion to send as is' },
   token: { type: 'string', env: 'EMPOWERID_TOKEN', for: TOKEN_COMMANDS, value: 'token', help: 'the token (refresh token for refresh)' },
   'subject-token': { type: 'string', env: 'EMPOWERID_SUBJECT_TOKEN', for: ['token-exchange'], value: 'token', help: 'token to exchange' },
@@ -254,7 +261,12 @@ export function parseCliArgs(argv: readonly string[], env: Env = {}): ParseResul
         set('keyFile', need('key', 'PEM private key file (or --assertion)'));
         set('certFile', need('cert', 'PEM certificate file (or --assertion)'));
       }
-      if (command === 'client-certificate') set('algorithm', oneOf(get('algorithm'), 'algorithm', ['rsa-sha1', 'rsa-sha256'] as const));
+      if (command === 'client-certificate') {
+        set('algorithm', oneOf(get('algorithm'), 'algorithm', ['rsa-sha1', 'rsa-sha256'] as const));
+        set('shape', oneOf(get('shape'), 'shape', ['default', 'docs'] as const));
+        if (invocation.assertion !== undefined && invocation.shape !== undefined)
+          throw new UsageError('--shape cannot be used with --assertion');
+      }
       break;
     }
     case 'token-exchange':
