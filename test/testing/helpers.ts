@@ -43,15 +43,6 @@ export function basic(user: string, pass: string): string {
   return `Basic ${Buffer.from(`${user}:${pass}`, 'utf8').toString('base64')}`;
 }
 
-/** `Authorization: Basic` with RFC 6749 §2.3.1 form-encoding of both halves (openid-client's form). */
-export function formBasic(user: string, pass: string): string {
-  const enc = (s: string) =>
-    encodeURIComponent(s)
-      .replace(/[!'()*\-._~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-      .replace(/%20/g, '+');
-  return `Basic ${Buffer.from(`${enc(user)}:${enc(pass)}`).toString('base64')}`;
-}
-
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read JSON answers ad hoc; expect() checks their shape.
 type Loose = any;
 
