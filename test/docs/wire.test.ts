@@ -213,10 +213,10 @@ describe('browser sign-in', () => {
     const bare = await client.endSessionUrl({});
     expect(bare.searchParams.has('global_logout')).toBe(false);
 
-    // The router: after a sign-in, GET /logout sends the docs' parameters with global_logout=true.
+    // The router: after a sign-in, POST /logout sends the docs' parameters with global_logout=true.
     const agent = request.agent(buildApp(mock));
     await routerSignIn(agent);
-    const res = await agent.get('/logout').expect(302);
+    const res = await agent.post('/logout').set('Sec-Fetch-Site', 'same-origin').expect(302);
     const location = new URL(res.headers.location as string);
     expect(location.pathname).toBe('/oauth/v2/ui/logout');
     compare(
