@@ -36,6 +36,7 @@ export interface Invocation {
   certFile?: string;
   passphrase?: string;
   algorithm?: 'rsa-sha1' | 'rsa-sha256';
+  shape?: 'default' | 'docs';
   assertion?: string;
   token?: string;
   subjectToken?: string;
@@ -70,6 +71,12 @@ const FLAGS: Record<string, Flag> = {
     value: 'method',
     help: 'client_secret_post (default), client_secret_basic (Asgardeo) or private_key_jwt (with --key)',
   },
+  'basic-encoding': {
+    type: 'string',
+    env: 'EMPOWERID_BASIC_ENCODING',
+    value: 'enc',
+    help: 'Basic headers: literal (EmpowerID default: base64(id:secret)) or form (RFC 6749, default with --discovery-url)',
+  },
   'discovery-url': { type: 'string', env: 'EMPOWERID_DISCOVERY_URL', value: 'url', help: 'discovery document (default: EmpowerID layout)' },
   scope: { type: 'string', env: 'EMPOWERID_SCOPE', for: SCOPED, value: 'scopes', help: 'space-separated scopes' },
   username: {
@@ -91,6 +98,12 @@ const FLAGS: Record<string, Flag> = {
   cert: { type: 'string', env: 'EMPOWERID_CERT', for: CERT_GRANTS, value: 'file', help: 'PEM certificate file registered with EmpowerID' },
   passphrase: { type: 'string', env: 'EMPOWERID_KEY_PASSPHRASE', value: 'secret', help: 'passphrase of an encrypted --key' },
   algorithm: { type: 'string', for: ['client-certificate'], value: 'alg', help: 'rsa-sha1 (default, as the docs) or rsa-sha256' },
+  shape: {
+    type: 'string',
+    for: ['client-certificate'],
+    value: 'shape',
+    help: "SAML assertion: default, or docs (the docs' example exactly: empty Conditions, no KeyInfo)",
+  },
   assertion: { type: 'string', env: 'EMPOWERID_ASSERTION', for: CERT_GRANTS, value: 'jwt', help: 'a ready assertion to send as is' },
   token: { type: 'string', env: 'EMPOWERID_TOKEN', for: TOKEN_COMMANDS, value: 'token', help: 'the token (refresh token for refresh)' },
   'subject-token': { type: 'string', env: 'EMPOWERID_SUBJECT_TOKEN', for: ['token-exchange'], value: 'token', help: 'token to exchange' },
@@ -211,6 +224,8 @@ export function parseCliArgs(argv: readonly string[], env: Env = {}): ParseResul
   if (authMethod !== undefined) client.clientAuthMethod = authMethod as ClientAuthMethod;
   const discoveryUrl = get('discovery-url');
   if (discoveryUrl !== undefined) client.discoveryUrl = discoveryUrl;
+  const basicEncoding = oneOf(get('basic-encoding'), 'basic-encoding', ['literal', 'form'] as const);
+  if (basicEncoding !== undefined) client.basicEncoding = basicEncoding;
   if (values['allow-insecure-http'] === true || isTrue(env.EMPOWERID_ALLOW_INSECURE_HTTP)) client.allowInsecureHttp = true;
   const timeout = get('timeout');
   if (timeout !== undefined) {
@@ -246,7 +261,12 @@ export function parseCliArgs(argv: readonly string[], env: Env = {}): ParseResul
         set('keyFile', need('key', 'PEM private key file (or --assertion)'));
         set('certFile', need('cert', 'PEM certificate file (or --assertion)'));
       }
-      if (command === 'client-certificate') set('algorithm', oneOf(get('algorithm'), 'algorithm', ['rsa-sha1', 'rsa-sha256'] as const));
+      if (command === 'client-certificate') {
+        set('algorithm', oneOf(get('algorithm'), 'algorithm', ['rsa-sha1', 'rsa-sha256'] as const));
+        set('shape', oneOf(get('shape'), 'shape', ['default', 'docs'] as const));
+        if (invocation.assertion !== undefined && invocation.shape !== undefined)
+          throw new UsageError('--shape cannot be used with --assertion');
+      }
       break;
     }
     case 'token-exchange':

@@ -81,7 +81,12 @@ function execute(client: EmpowerIDClient, inv: Invocation, key: string | undefin
       return client.clientCertificate(
         inv.assertion !== undefined
           ? { assertion: inv.assertion, ...scope }
-          : { ...signing(), ...scope, ...(inv.algorithm !== undefined && { algorithm: inv.algorithm }) },
+          : {
+              ...signing(),
+              ...scope,
+              ...(inv.algorithm !== undefined && { algorithm: inv.algorithm }),
+              ...(inv.shape !== undefined && { shape: inv.shape }),
+            },
       );
     case 'refresh':
       return client.refresh(inv.token as string, inv.scope === undefined ? undefined : { scope: inv.scope });

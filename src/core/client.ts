@@ -1,7 +1,7 @@
 import * as oidc from 'openid-client';
 import { CallbackError, OAuthError } from '../errors.js';
 import { type ClientOptions, type ResolvedClientConfig, resolveClientConfig } from './config.js';
-import { basicAuth } from './basic-auth.js';
+import { basicAuth, clientSecretBasic } from './basic-auth.js';
 import { debug } from './debug.js';
 import { checkPrivateKey, toCryptoKey } from './private-key.js';
 import { readJsonObject, tolerantTokenFetch } from './responses.js';
@@ -322,7 +322,11 @@ export class EmpowerIDClient {
     const headers: Record<string, string> = { accept: 'application/json' };
     let body: string | undefined;
     if (this.config.userinfoStyle === 'empowerid') {
-      headers.authorization = this.#basicHeader ??= basicAuth(this.config.clientId, this.config.clientSecret ?? '');
+      headers.authorization = this.#basicHeader ??= basicAuth(
+        this.config.clientId,
+        this.config.clientSecret ?? '',
+        this.config.basicEncoding,
+      );
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams({ access_token: accessToken }).toString();
     } else {
@@ -391,10 +395,11 @@ export class EmpowerIDClient {
     return grants.tokenExchange(this, params).then((set) => this.#issued(set));
   }
 
-  // tokeninfo, tokenrevoke and token exchange take HTTP Basic whatever the token endpoint uses.
+  // tokeninfo, tokenrevoke and token exchange take HTTP Basic whatever the token endpoint uses,
+  // written in the configured basicEncoding (EmpowerID: the literal pair).
   async #auth(flavour: Flavour): Promise<oidc.ClientAuth> {
     const c = this.config;
-    if (flavour === 'basic' || c.clientAuthMethod === 'client_secret_basic') return oidc.ClientSecretBasic(c.clientSecret);
+    if (flavour === 'basic' || c.clientAuthMethod === 'client_secret_basic') return clientSecretBasic(c.clientSecret, c.basicEncoding);
     if (c.clientAuthMethod === 'private_key_jwt') return oidc.PrivateKeyJwt(await toCryptoKey(c.privateKey));
     return oidc.ClientSecretPost(c.clientSecret);
   }

@@ -1,5 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import { ConfigurationError } from '../errors.js';
+import type { BasicEncoding } from './basic-auth.js';
+
+export type { BasicEncoding } from './basic-auth.js';
 
 /** How the client authenticates at the token endpoint. EmpowerID documents `client_secret_post`. */
 export type ClientAuthMethod = 'client_secret_post' | 'client_secret_basic' | 'private_key_jwt';
@@ -49,6 +52,16 @@ export interface ClientOptions {
   discoveryRetryBaseMs?: number;
   /** Clock, in milliseconds since the epoch. Default `Date.now`. */
   clock?: () => number;
+  /**
+   * How every HTTP Basic header the library sends is written: the client's id and secret (tokeninfo,
+   * tokenrevoke, userinfo, token exchange, `client_secret_basic`) and the person's username and
+   * password (EmpowerID's password grant). `literal`: `base64(id:secret)` as EmpowerID documents;
+   * `form`: each half form-encoded first (RFC 6749 §2.3.1), as standard providers expect.
+   * Default: `literal` for EmpowerID's layout, `form` when `discoveryUrl` points elsewhere or
+   * `userinfoStyle` is `bearer` (a standard OpenID Connect provider). In `literal` mode a
+   * `clientId` containing `:` is refused.
+   */
+  basicEncoding?: BasicEncoding;
 }
 
 export interface ResolvedClientConfig {
@@ -68,6 +81,7 @@ export interface ResolvedClientConfig {
   readonly idTokenSigningAlg: string;
   readonly discoveryRetryBaseMs: number;
   readonly clock: () => number;
+  readonly basicEncoding: BasicEncoding;
 }
 
 /** The one table of defaults. */
@@ -129,6 +143,17 @@ export function resolveClientConfig(options: ClientOptions): ResolvedClientConfi
       )
     : undefined;
 
+  const userinfoStyle = oneOf(options, 'userinfoStyle', ['empowerid', 'bearer']) ?? CLIENT_DEFAULTS.userinfoStyle;
+  const empowerIdLayout = `${trimSlash(server.href)}/oauth/.well-known/openid-configuration`;
+  const standardProvider = userinfoStyle === 'bearer' || (discoveryUrl !== undefined && discoveryUrl.href !== empowerIdLayout);
+  const basicEncoding = oneOf(options, 'basicEncoding', ['literal', 'form']) ?? (standardProvider ? 'form' : 'literal');
+  if (basicEncoding === 'literal' && clientId.includes(':')) {
+    throw new ConfigurationError(
+      'clientId',
+      'contains ":", which a literal Basic header (basicEncoding "literal", the EmpowerID default) cannot carry; use basicEncoding: "form" if your provider form-decodes',
+    );
+  }
+
   const fetchOption = options.fetch;
   if (fetchOption !== undefined && typeof fetchOption !== 'function') {
     throw new ConfigurationError('fetch', 'must be a function with the signature of the global fetch');
@@ -150,10 +175,11 @@ export function resolveClientConfig(options: ClientOptions): ResolvedClientConfi
     timeoutMs: positiveNumber(options, 'timeoutMs') ?? CLIENT_DEFAULTS.timeoutMs,
     clockToleranceSeconds: nonNegativeNumber(options, 'clockToleranceSeconds') ?? CLIENT_DEFAULTS.clockToleranceSeconds,
     fetch: fetchOption,
-    userinfoStyle: oneOf(options, 'userinfoStyle', ['empowerid', 'bearer']) ?? CLIENT_DEFAULTS.userinfoStyle,
+    userinfoStyle,
     idTokenSigningAlg: optionalString(options, 'idTokenSigningAlg') ?? CLIENT_DEFAULTS.idTokenSigningAlg,
     discoveryRetryBaseMs: positiveNumber(options, 'discoveryRetryBaseMs') ?? CLIENT_DEFAULTS.discoveryRetryBaseMs,
     clock: clock ?? Date.now,
+    basicEncoding,
   });
 }
 

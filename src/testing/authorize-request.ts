@@ -92,8 +92,10 @@ export function validateAuthorizationRequest(ctx: MockContext, params: URLSearch
   if (!rawType) return fail('invalid_request', 'response_type is required');
   if (!RESPONSE_TYPES.includes(rawType)) return fail('unsupported_response_type', `response_type "${rawType}" is not supported`);
   const responseType = rawType as ResponseType;
-  const scope = (params.get('scope') ?? '').split(' ').filter(Boolean).join(' ');
-  if (!scope) return fail('invalid_request', 'scope is required');
+  // The older docs page's implicit example sends no scope and gets an ID token back, so an absent
+  // scope is EmpowerID's `openid`; a scope sent empty is still refused.
+  const scope = (params.get('scope') ?? 'openid').split(' ').filter(Boolean).join(' ');
+  if (!scope) return fail('invalid_request', 'scope must not be empty');
   const wantsIdToken = responseType.includes('id_token');
   if (wantsIdToken && !hasOpenid(scope)) return fail('invalid_request', `response_type "${responseType}" requires scope openid`);
   const nonce = params.get('nonce') ?? undefined;

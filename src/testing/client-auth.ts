@@ -1,5 +1,6 @@
 /**
- * Client authentication (RFC 6749 §2.3.1): `client_secret_basic` or `client_secret_post`.
+ * Client authentication: HTTP Basic as EmpowerID documents it (`base64Encode(<ClientID>:<ClientSecret>)`,
+ * decoded literally, see `parseBasic`) or `client_id` + `client_secret` in the body.
  *
  * Secrets are compared in constant time over their SHA-256 hashes (equal lengths, so
  * timingSafeEqual never throws and the length of the secret does not leak). Unknown client ids

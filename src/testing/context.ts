@@ -48,29 +48,44 @@ export function randomId(bytes = 32): string {
 /** The cookie that carries the IdP (single sign-on) session of a browser. */
 export const SESSION_COOKIE = 'eid_mock_session';
 
-/** IdP sessions: which user a browser (session cookie) is signed in as. */
+/**
+ * IdP sessions: which user a browser (session cookie) is signed in as, and the applications that
+ * browser has been signed out of with `global_logout=false` (the session stays open for the others).
+ */
 export class IdpSessions {
-  private readonly byId = new Map<string, string>();
+  private readonly byId = new Map<string, { username: string; signedOutOf: Set<string> }>();
 
   /** Starts a session for `username`; returns the cookie value. */
   create(username: string): string {
     const id = randomId();
-    this.byId.set(id, username);
+    this.byId.set(id, { username, signedOutOf: new Set() });
     return id;
   }
 
-  /** Username of the session `id`, if it is still open. */
-  get(id: string | undefined): string | undefined {
-    return id === undefined ? undefined : this.byId.get(id);
+  /**
+   * Username of the session `id`, if it is still open — for `clientId`, if given: a session the
+   * browser signed out of that application with is closed for it.
+   */
+  get(id: string | undefined, clientId?: string): string | undefined {
+    const session = id === undefined ? undefined : this.byId.get(id);
+    if (!session || (clientId !== undefined && session.signedOutOf.has(clientId))) return undefined;
+    return session.username;
   }
 
+  /** Ends the session `id` for every application (`global_logout=true`). */
   end(id: string | undefined): void {
     if (id !== undefined) this.byId.delete(id);
   }
 
+  /** Ends the session `id` for `clientId` only (`global_logout=false`); other applications keep single sign-on. */
+  endFor(id: string | undefined, clientId: string): void {
+    const session = id === undefined ? undefined : this.byId.get(id);
+    session?.signedOutOf.add(clientId);
+  }
+
   /** Ends every session of `username` (every browser). */
   endAllFor(username: string): void {
-    for (const [id, user] of this.byId) if (user === username) this.byId.delete(id);
+    for (const [id, session] of this.byId) if (session.username === username) this.byId.delete(id);
   }
 }
 

@@ -77,31 +77,21 @@ function parseCookies(header: string | undefined): Record<string, string> {
   return out;
 }
 
-/** `application/x-www-form-urlencoded` decoding of one Basic credential half (RFC 6749 §2.3.1). */
-function formDecode(s: string): string {
-  return decodeURIComponent(s.replace(/\+/g, ' '));
-}
-
 /**
- * Parses `Authorization: Basic`. Returns undefined when absent, `'malformed'` when present but
- * unreadable, else the form-decoded pair.
+ * Parses `Authorization: Basic` exactly as EmpowerID documents it, `base64Encode(<id>:<secret>)`:
+ * the UTF-8 text split at the first ":", nothing percent-decoded. So a client that form-encodes
+ * (RFC 6749 §2.3.1) a GUID client id sends `5c168a71%2Dd47b…` and is refused here, as EmpowerID
+ * would refuse it. Returns undefined when absent, `'malformed'` when present but unreadable.
  */
-export function parseBasic(
-  headers: IncomingHttpHeaders,
-  encoding: 'form' | 'raw' = 'form',
-): { user: string; pass: string } | 'malformed' | undefined {
+export function parseBasic(headers: IncomingHttpHeaders): { user: string; pass: string } | 'malformed' | undefined {
   const value = headers.authorization;
   if (!value || !/^basic\s/i.test(value)) return undefined;
-  const decoded = Buffer.from(value.slice(6).trim(), 'base64').toString('utf8');
+  const encoded = value.slice(6).trim();
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) return 'malformed';
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 0) return 'malformed';
-  try {
-    const user = decoded.slice(0, colon);
-    const pass = decoded.slice(colon + 1);
-    return encoding === 'raw' ? { user, pass } : { user: formDecode(user), pass: formDecode(pass) };
-  } catch {
-    return 'malformed';
-  }
+  return { user: decoded.slice(0, colon), pass: decoded.slice(colon + 1) };
 }
 
 /** Bearer token from `Authorization: Bearer`, if any (RFC 6750 §2.1). */

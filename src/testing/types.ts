@@ -26,7 +26,10 @@ export interface MockClient {
   clientSecret: string;
   /** Registered Callback URLs; `redirect_uri` must match one exactly. */
   redirectUris: string[];
-  /** Allow-list for `post_logout_redirect_uri` (exact match). Default: `redirectUris`. */
+  /**
+   * More URLs accepted as `post_logout_redirect_uri` (exact match), besides `redirectUris`: the
+   * docs ask for the post-logout URI to be registered in the Callback URLs, so those always count.
+   */
   postLogoutRedirectUris?: string[];
   /** PEM X.509 certificate registered for the jwt-bearer and certificate-bearer grants. */
   certificate?: string;
@@ -71,7 +74,10 @@ export interface MockEmpowerIDOptions {
 export interface MockLogoutRecord {
   /** The raw query parameters of the logout request. */
   params: Record<string, string>;
-  /** `global_logout` as interpreted (default true). */
+  /**
+   * `global_logout` as interpreted (default true): true ended the browser's IdP session for every
+   * application, false only for the calling one.
+   */
   global: boolean;
   /** Client identified by `id_token_hint`'s `aud` or `client_id`, if any. */
   clientId?: string;

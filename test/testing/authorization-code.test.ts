@@ -160,13 +160,17 @@ describe('grant: authorization_code', () => {
     const c = await code();
     const other = await token(mock, { grant_type: 'authorization_code', code: c, redirect_uri: 'http://127.0.0.1:3000/callback' });
     expect(other.body.error).toBe('invalid_grant');
-    const missing = await token(mock, { grant_type: 'authorization_code', code: c });
-    expect(missing.body.error).toBe('invalid_request');
     const otherClient = await token(mock, { grant_type: 'authorization_code', code: c, redirect_uri: REDIRECT_URI }, CERT_CLIENT);
     expect(otherClient.body.error).toBe('invalid_grant');
     // none of the failures consumed the code
     const ok = await token(mock, { grant_type: 'authorization_code', code: c, redirect_uri: REDIRECT_URI });
     expect(ok.status).toBe(200);
+  });
+
+  it("redeems a code without redirect_uri, as the docs' code exchange is written", async () => {
+    const res = await token(mock, { grant_type: 'authorization_code', code: await code() });
+    expect(res.status).toBe(200);
+    expect(res.body.access_token).toEqual(expect.any(String));
   });
 
   it('codes expire after codeTTL', async () => {

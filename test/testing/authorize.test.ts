@@ -32,7 +32,7 @@ describe('authorize: request validation', () => {
   });
 
   it.each([
-    [{ scope: undefined }, 'invalid_request'],
+    [{ scope: '' }, 'invalid_request'],
     [{ response_type: undefined }, 'invalid_request'],
     [{ response_type: 'id_token' }, 'unsupported_response_type'],
     [{ response_type: 'code token' }, 'unsupported_response_type'],
@@ -203,7 +203,7 @@ describe('authorize: hybrid and implicit responses', () => {
   });
 
   it('implicit errors go back in the fragment', async () => {
-    const cb = location(await new Browser().get(authorizeUrl(mock, { response_type: 'token', scope: undefined })));
+    const cb = location(await new Browser().get(authorizeUrl(mock, { response_type: 'token', scope: '' })));
     expect(new URLSearchParams(cb.hash.slice(1)).get('error')).toBe('invalid_request');
   });
 });

@@ -38,10 +38,9 @@ export const PATH = {
   logout: '/oauth/v2/ui/logout',
 };
 
-/** `Authorization: Basic` with RFC 6749 §2.3.1 form-encoding of both halves. */
+/** `Authorization: Basic` as EmpowerID documents it: `base64Encode(<user>:<pass>)`, nothing escaped. */
 export function basic(user: string, pass: string): string {
-  const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
-  return `Basic ${Buffer.from(`${enc(user)}:${enc(pass)}`).toString('base64')}`;
+  return `Basic ${Buffer.from(`${user}:${pass}`, 'utf8').toString('base64')}`;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read JSON answers ad hoc; expect() checks their shape.

@@ -39,11 +39,53 @@ describe('RP-initiated logout', () => {
 
   it('does not redirect to a URI outside the client allow-list', async () => {
     const { idToken } = await signedIn();
-    for (const target of ['https://evil.example/', 'http://localhost:3000/callback', 'http://localhost:3000']) {
+    for (const target of ['https://evil.example/', 'http://localhost:3000/callback/other', 'http://localhost:3000']) {
       const res = await fetch(logoutUrl({ id_token_hint: idToken, post_logout_redirect_uri: target }), { redirect: 'manual' });
       expect(res.status).toBe(400);
       expect(res.headers.get('location')).toBeNull();
     }
+  });
+
+  it('accepts a registered Callback URL as post_logout_redirect_uri, as the docs ask, beside postLogoutRedirectUris', async () => {
+    const { idToken } = await signedIn();
+    const res = await fetch(logoutUrl({ id_token_hint: idToken, post_logout_redirect_uri: 'http://localhost:3000/callback' }), {
+      redirect: 'manual',
+    });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('http://localhost:3000/callback');
+  });
+
+  /** Silent login (prompt=none) of `client` in `browser`: the code, or the error it was refused with. */
+  async function silent(browser: Browser, client: typeof CLIENT): Promise<{ code: string | null; error: string | null }> {
+    const redirect = client.redirectUris[0] ?? '';
+    const url = location(await browser.get(authorizeUrl(mock, { client_id: client.clientId, redirect_uri: redirect, prompt: 'none' })));
+    return { code: url.searchParams.get('code'), error: url.searchParams.get('error') };
+  }
+
+  it('global_logout=true (and absent) ends the IdP session for every application: a second one cannot sign in silently', async () => {
+    for (const global of ['true', undefined]) {
+      const { browser, idToken } = await signedIn();
+      expect((await silent(browser, CERT_CLIENT)).code).toBeTruthy();
+      const params: Record<string, string> = { id_token_hint: idToken, post_logout_redirect_uri: 'http://localhost:3000/' };
+      if (global) params.global_logout = global;
+      expect((await browser.get(logoutUrl(params))).status).toBe(302);
+      expect(mock.lastLogout?.global).toBe(true);
+      expect(await silent(browser, CLIENT)).toEqual({ code: null, error: 'login_required' });
+      expect(await silent(browser, CERT_CLIENT)).toEqual({ code: null, error: 'login_required' });
+    }
+  });
+
+  it('global_logout=false ends it for the calling application only: another one still signs in silently', async () => {
+    const { browser, idToken } = await signedIn();
+    const res = await browser.get(
+      logoutUrl({ id_token_hint: idToken, post_logout_redirect_uri: 'http://localhost:3000/', global_logout: 'false' }),
+    );
+    expect(res.status).toBe(302);
+    expect(mock.lastLogout).toMatchObject({ global: false, clientId: CLIENT.clientId, username: 'alice' });
+    expect(await silent(browser, CLIENT)).toEqual({ code: null, error: 'login_required' });
+    const other = await silent(browser, CERT_CLIENT);
+    expect(other.error).toBeNull();
+    expect(other.code).toBeTruthy();
   });
 
   it('uses redirectUris as the allow-list when postLogoutRedirectUris is absent, client found by client_id', async () => {

@@ -7,5 +7,11 @@ export { certificateThumbprint, loadSigningCredentials } from './certificate.js'
 export type { LoadSigningCredentialsOptions, SigningCredentials } from './certificate.js';
 export { createJwtBearerAssertion } from './jwt-bearer.js';
 export type { JwtBearerAlgorithm, JwtBearerAssertionOptions, JwtBearerEncoding } from './jwt-bearer.js';
-export { createSamlAssertion, SAML_ASSERTION_NAMESPACE, SAML_AUTHN_CONTEXT_X509, SAML_NAMEID_FORMAT_UNSPECIFIED } from './saml.js';
-export type { SamlAssertion, SamlAssertionOptions, SamlConditionsMode, SamlSignatureAlgorithm } from './saml.js';
+export {
+  createSamlAssertion,
+  SAML_ASSERTION_NAMESPACE,
+  SAML_AUTHN_CONTEXT_X509,
+  SAML_DOCS_PREFIX_LIST,
+  SAML_NAMEID_FORMAT_UNSPECIFIED,
+} from './saml.js';
+export type { SamlAssertion, SamlAssertionOptions, SamlAssertionShape, SamlConditionsMode, SamlSignatureAlgorithm } from './saml.js';

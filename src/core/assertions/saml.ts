@@ -2,10 +2,10 @@
  * The signed SAML 2.0 assertion that EmpowerID's client certificate grant
  * (`grant_type=urn:ietf:params:oauth:grant-type:certificate-bearer`) takes as its `assertion`.
  */
-import { randomUUID } from 'node:crypto';
-import { DOMImplementation, XMLSerializer } from '@xmldom/xmldom';
+import { randomUUID, sign } from 'node:crypto';
+import { DOMImplementation, DOMParser, XMLSerializer } from '@xmldom/xmldom';
 import type { Element as XmlElement } from '@xmldom/xmldom';
-import { SignedXml } from 'xml-crypto';
+import { ExclusiveCanonicalization, SignedXml } from 'xml-crypto';
 import { debug } from '../debug.js';
 import type { SigningCredentials } from './certificate.js';
 import { fail, readClock, requireCredentials, requireSeconds, requireText } from './internal.js';
@@ -40,14 +40,26 @@ export const SAML_NAMEID_FORMAT_UNSPECIFIED = 'urn:oasis:names:tc:SAML:1.1:namei
  */
 export const SAML_AUTHN_CONTEXT_X509 = 'urn:oasis:names:tc:SAML:2.0:ac:classes:X509';
 
+/**
+ * The `InclusiveNamespaces PrefixList` of the docs' example, under the exclusive c14n transform.
+ *
+ * @example
+ * ```ts
+ * await createSamlAssertion({ credentials, clientId, inclusiveNamespaces: SAML_DOCS_PREFIX_LIST });
+ * ```
+ */
+export const SAML_DOCS_PREFIX_LIST = '#default saml ds xs xsi';
+
 const XMLNS_NAMESPACE = 'http://www.w3.org/2000/xmlns/';
+const DSIG_NAMESPACE = 'http://www.w3.org/2000/09/xmldsig#';
 const ENVELOPED_SIGNATURE = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
 const EXCLUSIVE_C14N = 'http://www.w3.org/2001/10/xml-exc-c14n#';
 const ALGORITHMS = {
-  'rsa-sha1': { signature: 'http://www.w3.org/2000/09/xmldsig#rsa-sha1', digest: 'http://www.w3.org/2000/09/xmldsig#sha1' },
+  'rsa-sha1': { signature: 'http://www.w3.org/2000/09/xmldsig#rsa-sha1', digest: 'http://www.w3.org/2000/09/xmldsig#sha1', hash: 'sha1' },
   'rsa-sha256': {
     signature: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
     digest: 'http://www.w3.org/2001/04/xmlenc#sha256',
+    hash: 'sha256',
   },
 } as const;
 // xs:ID is an NCName; this is its ASCII subset, which is all a generated or configured id needs.
@@ -81,6 +93,19 @@ export type SamlSignatureAlgorithm = keyof typeof ALGORITHMS;
 export type SamlConditionsMode = 'validity-window' | 'empty';
 
 /**
+ * `'default'`: the library's shape (a validity window in `Conditions`, the certificate in
+ * `KeyInfo`, no `InclusiveNamespaces`). `'docs'`: exactly the docs' example — `<saml:Conditions/>`,
+ * no `KeyInfo`, and `InclusiveNamespaces PrefixList="#default saml ds xs xsi"` under the exclusive
+ * c14n transform. `conditions`, `keyInfo` and `inclusiveNamespaces` given explicitly win over the shape.
+ *
+ * @example
+ * ```ts
+ * await createSamlAssertion({ credentials, clientId, shape: 'docs' });
+ * ```
+ */
+export type SamlAssertionShape = 'default' | 'docs';
+
+/**
  * Input of {@link createSamlAssertion}.
  *
  * @example
@@ -99,8 +124,17 @@ export interface SamlAssertionOptions {
   algorithm?: SamlSignatureAlgorithm;
   /** The assertion `ID` (an NCName, e.g. `_` + UUID). Default `_` + `crypto.randomUUID()`. */
   id?: string;
-  /** See {@link SamlConditionsMode}. Default `'validity-window'`. */
+  /** See {@link SamlAssertionShape}. Default `'default'`. */
+  shape?: SamlAssertionShape;
+  /** See {@link SamlConditionsMode}. Default `'validity-window'` (`'empty'` with `shape: 'docs'`). */
   conditions?: SamlConditionsMode;
+  /** Whether the signature carries `KeyInfo/X509Data/X509Certificate`. Default true (false with `shape: 'docs'`). */
+  keyInfo?: boolean;
+  /**
+   * `InclusiveNamespaces PrefixList` written under the exclusive c14n transform (only there, as in
+   * the docs' example), e.g. {@link SAML_DOCS_PREFIX_LIST}. Default none (the docs' list with `shape: 'docs'`).
+   */
+  inclusiveNamespaces?: string;
   /** `NotOnOrAfter` = now + this. Whole seconds, 1–3600. Default 300. */
   lifetimeSeconds?: number;
   /** `NotBefore` = now − this. Whole seconds, 0–3600. Default 300. */
@@ -155,11 +189,11 @@ export interface SamlAssertion {
  * c14n; digest sha1 (sha256 with `'rsa-sha256'`); `KeyInfo/X509Data/X509Certificate` carries the
  * certificate.
  *
- * Differences from the example, on purpose: no `InclusiveNamespaces PrefixList="#default saml ds xs xsi"`
- * under the c14n transform. For this document it changes nothing (the only namespace in scope,
- * `saml`, is visibly used by the root), and xml-crypto would also write it under the
- * enveloped-signature transform, which .NET's `SignedXml` rejects ("Unknown transform"). And
- * `saml:Conditions` carries a validity window unless `conditions: 'empty'`.
+ * Differences from the example by default, on purpose: no `InclusiveNamespaces PrefixList="#default saml ds xs xsi"`
+ * under the c14n transform (for this document it changes nothing: the only namespace in scope,
+ * `saml`, is visibly used by the root); `KeyInfo` carries the certificate (the example has none);
+ * and `saml:Conditions` carries a validity window. `shape: 'docs'` (or `conditions: 'empty'`,
+ * `keyInfo: false`, `inclusiveNamespaces`) produces the example's exact shape.
  *
  * @throws {EmpowerIDError} `ERR_ASSERTION_INVALID` for a missing or malformed option, an EC key
  * (xml-crypto signs with RSA only), or a signing failure.
@@ -194,9 +228,18 @@ export async function createSamlAssertion(options: SamlAssertionOptions): Promis
   const algorithm = ALGORITHMS[algorithmName];
   const id = options.id === undefined ? `_${randomUUID()}` : requireText(options.id, 'id');
   if (!NCNAME.test(id)) fail('option "id" must be an XML NCName: a letter or "_" then letters, digits, ".", "-" or "_"');
-  const conditions = options.conditions ?? 'validity-window';
+  const shape = options.shape ?? 'default';
+  if (shape !== 'default' && shape !== 'docs') fail('option "shape" must be "default" or "docs"');
+  const docs = shape === 'docs';
+  const conditions = options.conditions ?? (docs ? 'empty' : 'validity-window');
   if (conditions !== 'validity-window' && conditions !== 'empty') {
     fail('option "conditions" must be "validity-window" or "empty"');
+  }
+  const keyInfo = options.keyInfo ?? !docs;
+  if (typeof keyInfo !== 'boolean') fail('option "keyInfo" must be true or false');
+  const prefixList = options.inclusiveNamespaces ?? (docs ? SAML_DOCS_PREFIX_LIST : undefined);
+  if (prefixList !== undefined && (typeof prefixList !== 'string' || !/^\S+( \S+)*$/.test(prefixList))) {
+    fail('option "inclusiveNamespaces" must be a space-separated list of prefixes, e.g. "#default saml ds xs xsi"');
   }
   const lifetime = requireSeconds(options.lifetimeSeconds, 'lifetimeSeconds', 300, { min: 1, max: 3600 });
   const skew = requireSeconds(options.clockSkewSeconds, 'clockSkewSeconds', 300, { min: 0, max: 3600 });
@@ -223,11 +266,13 @@ export async function createSamlAssertion(options: SamlAssertionOptions): Promis
       publicCert: credentials.certificatePem,
       signatureAlgorithm: algorithm.signature,
       canonicalizationAlgorithm: EXCLUSIVE_C14N,
+      ...(!keyInfo && { getKeyInfoContent: SignedXml.noop }),
     });
     signer.addReference({
       xpath: '/*',
       transforms: [ENVELOPED_SIGNATURE, EXCLUSIVE_C14N],
       digestAlgorithm: algorithm.digest,
+      ...(prefixList !== undefined && { inclusiveNamespacesPrefixList: prefixList.split(' ') }),
     });
     signer.computeSignature(unsigned, {
       location: {
@@ -236,11 +281,33 @@ export async function createSamlAssertion(options: SamlAssertionOptions): Promis
       },
     });
     xml = signer.getSignedXml();
+    if (prefixList !== undefined) xml = keepPrefixListOnC14nOnly(xml, credentials.privateKey, algorithm.hash);
   } catch (error) {
     fail(`the SAML assertion could not be signed (${(error as Error).message})`, error);
   }
   log('signed SAML assertion id=%s alg=%s thumbprint=%s', id, algorithmName, credentials.thumbprint);
   return { xml, base64: Buffer.from(xml, 'utf8').toString('base64'), id };
+}
+
+/**
+ * xml-crypto writes a reference's `InclusiveNamespaces` under every transform; the docs' example
+ * has it under the exclusive c14n transform only (and .NET's `SignedXml` refuses it under the
+ * enveloped-signature one). Removes it there and signs the changed `SignedInfo` again with the
+ * same algorithm, canonicalized by xml-crypto's exclusive c14n. The digest is unchanged: the
+ * enveloped-signature transform never reads a prefix list.
+ */
+function keepPrefixListOnC14nOnly(xml: string, key: SigningCredentials['privateKey'], hash: string): string {
+  const doc = new DOMParser().parseFromString(xml, 'text/xml');
+  const signedInfo = doc.getElementsByTagNameNS(DSIG_NAMESPACE, 'SignedInfo')[0];
+  const signatureValue = doc.getElementsByTagNameNS(DSIG_NAMESPACE, 'SignatureValue')[0];
+  if (!signedInfo || !signatureValue) fail('the signed SAML assertion has no SignedInfo');
+  for (const transform of Array.from(signedInfo.getElementsByTagNameNS(DSIG_NAMESPACE, 'Transform'))) {
+    if (transform.getAttribute('Algorithm') !== ENVELOPED_SIGNATURE) continue;
+    for (const child of Array.from(transform.childNodes)) transform.removeChild(child);
+  }
+  const canonical = new ExclusiveCanonicalization().process(signedInfo as unknown as Element, {});
+  signatureValue.textContent = sign(hash, Buffer.from(canonical, 'utf8'), key).toString('base64');
+  return new XMLSerializer().serializeToString(doc);
 }
 
 interface AssertionFields {

@@ -4,7 +4,7 @@
  */
 import * as oidc from 'openid-client';
 import { ConfigurationError } from '../../errors.js';
-import { createSamlAssertion, type SamlSignatureAlgorithm } from '../assertions/saml.js';
+import { createSamlAssertion, type SamlAssertionOptions } from '../assertions/saml.js';
 import type { EmpowerIDClient } from '../client.js';
 import { debug } from '../debug.js';
 import type { TokenSet } from '../tokens.js';
@@ -22,17 +22,29 @@ interface ClientCertificateCommon {
 }
 
 /**
+ * How the SAML assertion is built, as in `createSamlAssertion`: `algorithm` (default `rsa-sha1`, as
+ * the EmpowerID example), `shape: 'docs'` for the docs' exact example (or its parts `conditions`,
+ * `keyInfo`, `inclusiveNamespaces`), and the validity window.
+ */
+export type SamlShapeOptions = Pick<
+  SamlAssertionOptions,
+  'algorithm' | 'shape' | 'conditions' | 'keyInfo' | 'inclusiveNamespaces' | 'lifetimeSeconds' | 'clockSkewSeconds'
+>;
+const SHAPE_OPTIONS = [
+  'algorithm',
+  'shape',
+  'conditions',
+  'keyInfo',
+  'inclusiveNamespaces',
+  'lifetimeSeconds',
+  'clockSkewSeconds',
+] as const;
+
+/**
  * Parameters of {@link clientCertificate}: the key pair to sign the SAML assertion with, or a
  * ready `assertion` (base64 of a signed SAML assertion, e.g. made by an HSM-backed signer).
  */
-export type ClientCertificateParams = ClientCertificateCommon &
-  (
-    | (SigningInput & {
-        /** XML-DSig algorithm. Default `rsa-sha1`, as the EmpowerID example; `rsa-sha256` if your server takes it. */
-        algorithm?: SamlSignatureAlgorithm;
-      })
-    | { assertion: string }
-  );
+export type ClientCertificateParams = ClientCertificateCommon & ((SigningInput & SamlShapeOptions) | { assertion: string });
 
 /**
  * Client certificate grant: `grant_type=urn:ietf:params:oauth:grant-type:certificate-bearer` with
@@ -57,16 +69,16 @@ export async function clientCertificate(client: EmpowerIDClient, params: ClientC
   let assertion: string;
   if ('assertion' in params && params.assertion !== undefined) {
     assertion = requireParam(params.assertion, 'assertion');
+    // Shape options cannot apply to an assertion someone else built: say so instead of ignoring them.
+    const shaped = SHAPE_OPTIONS.find((name) => (params as unknown as Record<string, unknown>)[name] !== undefined);
+    if (shaped) throw new ConfigurationError(shaped, 'cannot be used with a ready "assertion"');
     log('certificate-bearer: passing a given assertion through');
   } else {
-    const signed = params as SigningInput & { algorithm?: SamlSignatureAlgorithm };
+    const signed = params as SigningInput & SamlShapeOptions;
     const credentials = await signingCredentials(client, signed);
-    const saml = await createSamlAssertion({
-      credentials,
-      clientId: client.config.clientId,
-      now: client.config.clock,
-      ...(signed.algorithm !== undefined && { algorithm: signed.algorithm }),
-    });
+    const shape: SamlShapeOptions = {};
+    for (const name of SHAPE_OPTIONS) if (signed[name] !== undefined) Object.assign(shape, { [name]: signed[name] });
+    const saml = await createSamlAssertion({ ...shape, credentials, clientId: client.config.clientId, now: client.config.clock });
     assertion = saml.base64;
   }
   const scope = scopeParam(params.scope, 'openid');

@@ -3,7 +3,12 @@
  * `EmpowerIDClient` and its parameters and answers a `TokenSet`. `EmpowerIDClient` exposes them
  * as methods (`eid.clientCredentials(…)`, …). Re-exports only.
  */
-export { clientCertificate, CERTIFICATE_BEARER_GRANT_TYPE, type ClientCertificateParams } from './client-certificate.js';
+export {
+  clientCertificate,
+  CERTIFICATE_BEARER_GRANT_TYPE,
+  type ClientCertificateParams,
+  type SamlShapeOptions,
+} from './client-certificate.js';
 export { clientCredentials, clientCredentialsCache, type ClientCredentialsParams } from './client-credentials.js';
 export type { SigningInput } from './credentials.js';
 export {

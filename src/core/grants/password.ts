@@ -5,7 +5,7 @@
  */
 import * as oidc from 'openid-client';
 import { ConfigurationError } from '../../errors.js';
-import { basicAuth } from '../basic-auth.js';
+import { basicAuth, type BasicEncoding } from '../basic-auth.js';
 import type { EmpowerIDClient } from '../client.js';
 import { debug } from '../debug.js';
 import type { TokenSet } from '../tokens.js';
@@ -28,19 +28,20 @@ export interface PasswordParams {
    */
   style?: 'empowerid' | 'rfc6749';
   /**
-   * How the person's credentials are put in the Basic header (EmpowerID style only).
-   * `raw` (default): `base64(username:password)` in UTF-8, exactly as EmpowerID documents; a username
-   * containing ":" cannot be sent this way. `form`: each half form-encoded first (RFC 6749 §2.3.1).
+   * How the person's credentials are put in the Basic header (EmpowerID style only). Default: the
+   * client's `basicEncoding`. `literal`: `base64(username:password)` in UTF-8, exactly as EmpowerID
+   * documents; a username containing ":" cannot be sent this way. `form`: each half form-encoded
+   * first (RFC 6749 §2.3.1).
    */
-  basicEncoding?: 'raw' | 'form';
+  basicEncoding?: BasicEncoding;
 }
 
 /**
  * Resource owner password grant.
  *
  * In the default `empowerid` style the person's `username:password` is base64-encoded into
- * `Authorization: Basic` as the docs show (`basicEncoding: 'form'` form-encodes each half first, as
- * RFC 6749 §2.3.1 does for clients), and the client always
+ * `Authorization: Basic` as the docs show (the client's `basicEncoding`, `literal` for EmpowerID;
+ * `form` form-encodes each half first, as RFC 6749 §2.3.1 does for clients), and the client always
  * authenticates with `client_id` + `client_secret` in the body (so a client secret is required,
  * whatever `clientAuthMethod` says).
  *
@@ -70,16 +71,15 @@ export async function password(client: EmpowerIDClient, params: PasswordParams):
   }
   if (style !== 'empowerid') throw new ConfigurationError('style', 'must be "empowerid" or "rfc6749"');
 
-  const encoding = params.basicEncoding ?? 'raw';
-  if (encoding !== 'raw' && encoding !== 'form') throw new ConfigurationError('basicEncoding', 'must be "raw" or "form"');
-  if (encoding === 'raw' && username.includes(':')) {
+  const encoding = params.basicEncoding ?? client.config.basicEncoding;
+  if (encoding !== 'literal' && encoding !== 'form') throw new ConfigurationError('basicEncoding', 'must be "literal" or "form"');
+  if (encoding === 'literal' && username.includes(':')) {
     throw new ConfigurationError(
       'username',
-      'contains ":", which a raw Basic header cannot carry; use basicEncoding: "form" or style: "rfc6749"',
+      'contains ":", which a literal Basic header cannot carry; use basicEncoding: "form" or style: "rfc6749"',
     );
   }
-  const personHeader =
-    encoding === 'raw' ? `Basic ${Buffer.from(`${username}:${secretWord}`, 'utf8').toString('base64')}` : basicAuth(username, secretWord);
+  const personHeader = basicAuth(username, secretWord, encoding);
   const clientAuth = oidc.ClientSecretPost(requireSecret(client, 'the EmpowerID-style password grant (client_secret in the body)'));
   const personInBasic: oidc.ClientAuth = (as, metadata, body, headers) => {
     clientAuth(as, metadata, body, headers);

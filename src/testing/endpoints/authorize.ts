@@ -24,8 +24,9 @@ function signIn(ctx: MockContext, req: MockRequest, user: MockUser): Record<stri
   return { 'Set-Cookie': sessionCookie(ctx.sessions.create(user.username)) };
 }
 
-function sessionUser(ctx: MockContext, req: MockRequest): MockUser | undefined {
-  const username = ctx.sessions.get(req.cookies[SESSION_COOKIE]);
+/** The signed-in user of the browser's IdP session, unless it signed out of `clientId` alone. */
+function sessionUser(ctx: MockContext, req: MockRequest, clientId: string): MockUser | undefined {
+  const username = ctx.sessions.get(req.cookies[SESSION_COOKIE], clientId);
   return username === undefined ? undefined : ctx.users.get(username);
 }
 
@@ -39,7 +40,7 @@ export async function handleAuthorize(ctx: MockContext, req: MockRequest): Promi
   if (!v.ok) return v.response;
   const request = v.request;
 
-  const current = sessionUser(ctx, req);
+  const current = sessionUser(ctx, req, request.client.clientId);
   if (request.prompt.includes('none')) {
     if (!current) return requestError(request, 'login_required', 'the user is not signed in to EmpowerID');
     return completeAuthorization(ctx, request, current);

@@ -3,8 +3,13 @@
  *
  * The client is identified by `id_token_hint` (its `aud`, after checking our signature; an
  * expired hint is still accepted, as OIDC RP-Initiated Logout allows) or by `client_id`.
- * `post_logout_redirect_uri` is only followed when it is on that client's allow-list; otherwise
- * the mock answers a 400 page and never redirects (no open redirector).
+ * `post_logout_redirect_uri` is only followed when the client registered it: one of its Callback
+ * URLs (the docs: it "should be registered in the Callback URLs") or of its
+ * `postLogoutRedirectUris`; otherwise the mock answers a 400 page and never redirects (no open
+ * redirector).
+ *
+ * `global_logout` (default true) ends the browser's IdP session for every application; `false`
+ * ends it for the calling application only, so another application still signs in silently.
  */
 import { type MockContext, SESSION_COOKIE } from '../context.js';
 import { html, type MockRequest, type MockResponse, redirect } from '../http.js';
@@ -40,7 +45,7 @@ export async function handleLogout(ctx: MockContext, req: MockRequest): Promise<
   const target = params.get('post_logout_redirect_uri');
   if (target !== null) {
     if (!client) return bad('post_logout_redirect_uri requires id_token_hint or client_id to identify the application.');
-    const allowed = client.postLogoutRedirectUris ?? client.redirectUris;
+    const allowed = [...client.redirectUris, ...(client.postLogoutRedirectUris ?? [])];
     if (!allowed.includes(target)) return bad(`"${target}" is not a registered post-logout redirect URI of this application.`);
   }
 
@@ -48,10 +53,14 @@ export async function handleLogout(ctx: MockContext, req: MockRequest): Promise<
   const global = params.get('global_logout')?.toLowerCase() !== 'false';
   const cookie = req.cookies[SESSION_COOKIE];
   const username = ctx.sessions.get(cookie) ?? hintSubject;
-  ctx.sessions.end(cookie);
+  // Without an identified application there is nothing narrower to end than the whole session.
+  const everywhere = global || clientId === undefined;
+  if (clientId !== undefined && !global) ctx.sessions.endFor(cookie, clientId);
+  else ctx.sessions.end(cookie);
   ctx.lastLogout = { params: Object.fromEntries(params), global, clientId, username };
 
-  const headers = { 'Set-Cookie': EXPIRED_COOKIE };
+  // The browser keeps its cookie while other applications still share the session.
+  const headers: Record<string, string> = everywhere ? { 'Set-Cookie': EXPIRED_COOKIE } : {};
   if (target === null) return html(200, signedOutPage(), headers);
   const url = new URL(target);
   const state = params.get('state');

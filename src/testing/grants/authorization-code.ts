@@ -6,7 +6,6 @@
  * (RFC 6749 §4.1.2). A validation failure does not consume the code.
  */
 import { createHash } from 'node:crypto';
-import { OAuthError } from '../http.js';
 import { issueTokenResponse } from '../tokens.js';
 import { type GrantHandler, invalidGrant, required } from './types.js';
 
@@ -28,10 +27,11 @@ export const authorizationCode: GrantHandler = {
     }
     if (code.expiresAt <= ctx.now()) throw invalidGrant('authorization code has expired');
 
-    // RFC 6749 §4.1.3: required because the authorization request carried it (always, here).
+    // The docs' code exchange sends no redirect_uri (RFC 6749 §4.1.3 would require it), and
+    // EmpowerID evidently redeems it: absent is accepted; sent, it must be the authorization
+    // request's. The code could only have been delivered to that registered Callback URL anyway.
     const redirectUri = req.body.get('redirect_uri');
-    if (!redirectUri) throw new OAuthError('invalid_request', 'redirect_uri is required');
-    if (redirectUri !== code.redirectUri) throw invalidGrant('redirect_uri differs from the authorization request');
+    if (redirectUri !== null && redirectUri !== code.redirectUri) throw invalidGrant('redirect_uri differs from the authorization request');
 
     const verifier = req.body.get('code_verifier');
     if (code.codeChallenge !== undefined) {

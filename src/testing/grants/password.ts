@@ -22,9 +22,8 @@ export const password: GrantHandler = {
     if (rfcForm(req)) {
       credentials = { user: req.body.get('username') ?? '', pass: req.body.get('password') ?? '' };
     } else {
-      // The docs: `base64Encode(<username>:<password>)`, the person's credentials as they are
-      // (client credentials in Basic are form-encoded per RFC 6749 §2.3.1; the person's are not).
-      const basic = parseBasic(req.headers, 'raw');
+      // The docs: `base64Encode(<username>:<password>)`, the person's credentials as they are.
+      const basic = parseBasic(req.headers);
       if (basic === undefined) {
         throw new OAuthError('invalid_request', "the person's credentials are required (Authorization: Basic username:password)");
       }

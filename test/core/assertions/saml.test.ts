@@ -152,6 +152,52 @@ describe('createSamlAssertion', () => {
     },
   );
 
+  it('shape: "docs" is the docs\' example exactly: empty Conditions, no KeyInfo, the PrefixList under the c14n transform only', async () => {
+    const { xml, id } = await createSamlAssertion({ credentials, clientId: CLIENT_ID, now: () => NOW, shape: 'docs' });
+    const root = parse(xml).documentElement as Element;
+    expect(names(root)).toEqual([`${SAML}|Issuer`, `${DSIG}|Signature`, `${SAML}|Subject`, `${SAML}|Conditions`, `${SAML}|AuthnStatement`]);
+    expect(xml).toContain('<saml:Conditions/>');
+    const signature = only(root, DSIG, 'Signature');
+    expect(names(signature)).toEqual([`${DSIG}|SignedInfo`, `${DSIG}|SignatureValue`]);
+    const reference = only(only(signature, DSIG, 'SignedInfo'), DSIG, 'Reference');
+    expect(reference.getAttribute('URI')).toBe(`#${id}`);
+    const [enveloped, c14n] = elements(only(reference, DSIG, 'Transforms'));
+    expect(enveloped?.getAttribute('Algorithm')).toBe(ENVELOPED);
+    expect(elements(enveloped as Element)).toHaveLength(0);
+    expect(c14n?.getAttribute('Algorithm')).toBe(EXC_C14N);
+    const inclusive = only(c14n as Element, EXC_C14N, 'InclusiveNamespaces');
+    expect(inclusive.getAttribute('PrefixList')).toBe('#default saml ds xs xsi');
+    expect(only(only(signature, DSIG, 'SignedInfo'), DSIG, 'SignatureMethod').getAttribute('Algorithm')).toBe(
+      'http://www.w3.org/2000/09/xmldsig#rsa-sha1',
+    );
+    expect(verify(xml, client.cert)).toContain(`>${clientThumbprint}</saml:NameID>`);
+    expect(verify(xml, other.cert)).toBeUndefined();
+
+    // Each part on its own, and explicit options win over the shape.
+    const parts = await createSamlAssertion({
+      credentials,
+      clientId: CLIENT_ID,
+      now: () => NOW,
+      keyInfo: false,
+      inclusiveNamespaces: 'saml',
+    });
+    expect(parts.xml).not.toContain('KeyInfo');
+    const partsTransforms = parse(parts.xml).getElementsByTagNameNS(EXC_C14N, 'InclusiveNamespaces');
+    expect(partsTransforms.length).toBe(1);
+    expect(partsTransforms.item(0)?.getAttribute('PrefixList')).toBe('saml');
+    expect(parts.xml).toContain('NotOnOrAfter=');
+    expect(verify(parts.xml, client.cert)).toBeDefined();
+    const windowed = await createSamlAssertion({
+      credentials,
+      clientId: CLIENT_ID,
+      now: () => NOW,
+      shape: 'docs',
+      conditions: 'validity-window',
+    });
+    expect(windowed.xml).toContain('NotOnOrAfter=');
+    await expect(createSamlAssertion({ credentials, clientId: CLIENT_ID, shape: 'exact' as never })).rejects.toThrow(/shape/);
+  });
+
   it('returns base64 of the UTF-8 XML (standard alphabet, padded)', async () => {
     const { xml, base64 } = await createSamlAssertion({ credentials, clientId: 'clïent-ü', now: () => NOW });
     expect(base64).toMatch(/^[A-Za-z0-9+/]+={0,2}$/);

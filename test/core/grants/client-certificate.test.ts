@@ -48,6 +48,27 @@ describe('clientCertificate', () => {
     expect(saml.attr(DSIG, 'SignatureMethod', 'Algorithm')).toBe('http://www.w3.org/2001/04/xmldsig-more#rsa-sha256');
   });
 
+  it('passes the assertion shape options through: shape "docs", conditions "empty", keyInfo, inclusiveNamespaces', async () => {
+    const { client, sent } = clientOf(mock);
+    const tokens = await client.clientCertificate({ ...registered, shape: 'docs' });
+    expect(tokens.access_token).toEqual(expect.any(String));
+    const docs = Buffer.from(sent[0]!.body.get('assertion')!, 'base64').toString('utf8');
+    expect(docs).toContain('<saml:Conditions/>');
+    expect(docs).not.toContain('KeyInfo');
+    expect(docs).toContain('PrefixList="#default saml ds xs xsi"');
+
+    await client.clientCertificate({ ...registered, conditions: 'empty' });
+    const empty = Buffer.from(sent[1]!.body.get('assertion')!, 'base64').toString('utf8');
+    expect(empty).toContain('<saml:Conditions/>');
+    expect(empty).toContain('KeyInfo');
+
+    await client.clientCertificate({ ...registered, keyInfo: false, inclusiveNamespaces: 'saml' });
+    const parts = Buffer.from(sent[2]!.body.get('assertion')!, 'base64').toString('utf8');
+    expect(parts).not.toContain('KeyInfo');
+    expect(parts).toContain('PrefixList="saml"');
+    expect(parts).toContain('NotOnOrAfter=');
+  });
+
   it('a key pair that is not registered is invalid_grant', async () => {
     const { client } = clientOf(mock);
     const err = await rejectionOf(client.clientCertificate(unregistered));

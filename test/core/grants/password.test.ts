@@ -52,7 +52,7 @@ describe('password (EmpowerID style, the default)', () => {
     const { client, sent } = clientOf(mock);
     await client.password({ username: odd.username, password: odd.password, scope: '', basicEncoding: 'form' }).catch(() => {});
     const raw = Buffer.from(sent[0]?.headers.get('authorization')?.slice(6) ?? '', 'base64').toString('utf8');
-    expect(raw).toBe('d.o%2Be%40example.com:p%3Aa%25s+s%2Bw%C3%B6rd');
+    expect(raw).toBe('d%2Eo%2Be%40example%2Ecom:p%3Aa%25s+s%2Bw%C3%B6rd');
   });
 
   it('refuses a username with ":" in the raw Basic form before sending anything', async () => {
