@@ -1,13 +1,37 @@
-// `npm run bench`: the token guard against a bare route and against the local-JWT peer, measured
-// side by side in one run on loopback, bounded in time. Prints a table of req/s, p50, p99 and the
-// ratio to the bare route, then the stampede count and the memory per cached entry.
-import { fork } from 'node:child_process';
+// `npm run bench`: requireToken() against a bare Express route and its peers, side by side in one
+// run. Honest by construction:
+// - the app under test runs alone on core 0; the mock IdP and the load generator share core 1
+//   (`taskset`), so the app's figures are not flattered by idle cores nor hurt by its own load;
+// - every scenario runs in a fresh process, and scenarios are interleaved over several rounds
+//   (the order rotates each round), so a slow moment of the machine hits all of them alike;
+// - the table prints medians over the rounds with min–max, the ratio to the bare route measured in
+//   the same round, and the app's CPU per request.
+// Environment: BENCH_SECONDS (5), BENCH_ROUNDS (3), BENCH_CONNECTIONS (50), BENCH_REDIS_URL (adds
+// the Redis-tier scenario when set and the `redis` package is installed).
+import { execFileSync, spawn } from 'node:child_process';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
-const seconds = Number(process.env.BENCH_SECONDS ?? 8);
-const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+const rounds = Math.max(3, Number(process.env.BENCH_ROUNDS ?? 3));
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const here = (f) => fileURLToPath(new URL(f, import.meta.url));
+
+// Pinning: app on core 0, everything else (this process: the load generator; the IdP) on core 1.
+const cores = cpus().length;
+let pinned = false;
+try {
+  execFileSync('taskset', ['--version'], { stdio: 'ignore' });
+  pinned = cores >= 2;
+} catch {
+  pinned = false;
+}
+if (pinned) execFileSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
+const node = (core, file, args) =>
+  pinned
+    ? spawn('taskset', ['-c', String(core), process.execPath, file, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    : spawn(process.execPath, [file, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 
 let seq = 0;
 function call(child, msg) {
@@ -23,7 +47,11 @@ function call(child, msg) {
     child.send({ ...msg, id });
   });
 }
-const ready = (child) => new Promise((resolve) => child.once('message', resolve));
+const ready = (child) =>
+  new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code) => reject(new Error(`child exited with ${code} before it was ready`)));
+  });
 
 function load(port, { token, tokens, duration = seconds } = {}) {
   let i = 0;
@@ -37,114 +65,125 @@ function load(port, { token, tokens, duration = seconds } = {}) {
       },
     },
   ];
-  return autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections,
-    duration,
-    requests,
-    ...(tokens && { amount: tokens.length }),
-  });
+  return autocannon({ url: `http://127.0.0.1:${port}`, connections, duration, requests });
 }
 
-const idp = fork(here('./idp.js'), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+const idp = node(1, here('./idp.js'), []);
 const { url } = await ready(idp);
-const apps = fork(here('./apps.js'), [url], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-const { ports, jwt } = await ready(apps);
-
 const [warmToken] = (await call(idp, { type: 'mint', count: 1 })).tokens;
-// Warm-up: JIT, keep-alive pools, discovery and the guard's cache.
-for (const [port, token] of [[ports.bare], [ports.noop], [ports.guarded, warmToken], [ports.jwt, jwt]])
-  await load(port, { token, duration: 2 });
 
-const cpu = async () => {
-  const [a, i] = await Promise.all([call(apps, { type: 'cpu' }), call(idp, { type: 'cpu' })]);
-  return { apps: a.cpu.user + a.cpu.system, idp: i.cpu.user + i.cpu.system, self: process.cpuUsage().user + process.cpuUsage().system };
-};
-const measure = async (name, port, opts) => {
-  const before = await cpu();
-  const r = await load(port, opts);
-  const after = await cpu();
-  const us = (k) => (after[k] - before[k]) / r.requests.total;
-  if (r.non2xx || r.errors) throw new Error(`${name}: ${r.non2xx} non-2xx answers, ${r.errors} errors`);
+const scenarios = [
+  { key: 'bare', name: 'bare Express route' },
+  { key: 'noop', name: 'bare route + an empty pass-through middleware' },
+  { key: 'warm', name: 'requireToken(), warm (every request a cache hit)' },
+  { key: 'cold', name: 'requireToken(), cold (a new token every request)' },
+  { key: 'jwt', name: 'express-oauth2-jwt-bearer, local RS256 JWT (peer)' },
+];
+if (process.env.BENCH_REDIS_URL) {
+  try {
+    await import('redis');
+    scenarios.push({ key: 'redis', name: 'requireToken(), warm, with the Redis tier' });
+  } catch {
+    console.log('BENCH_REDIS_URL is set but the redis package is not installed: no Redis scenario');
+  }
+}
+
+async function runScenario(s) {
+  const app = node(0, here('./app.js'), [s.key, url]);
+  const info = await ready(app);
+  let opts = { token: s.key === 'jwt' ? info.token : s.key === 'warm' || s.key === 'redis' ? warmToken : undefined };
+  if (s.key === 'cold') {
+    // Tokens the app has never seen: the warm-up takes its own, the measured run its own. More
+    // than the run can use, so no token comes round twice (checked below against tokeninfo calls).
+    const tokens = coldPool.splice(0, COLD_PER_ROUND);
+    await load(info.port, { tokens: tokens.slice(0, 2_000), duration: 2 });
+    opts = { tokens: tokens.slice(2_000) };
+  } else {
+    await load(info.port, { ...opts, duration: 2 }); // JIT, keep-alive pools, discovery, the cache
+  }
+  const before = await call(app, { type: 'cpu' });
+  await call(idp, { type: 'reset' });
+  const r = await load(info.port, opts);
+  const after = await call(app, { type: 'cpu' });
+  const counts = (await call(idp, { type: 'counts' })).counts;
+  app.send({ type: 'stop' });
+  await new Promise((resolve) => app.once('exit', resolve));
+  if (r.non2xx || r.errors) throw new Error(`${s.key}: ${r.non2xx} non-2xx answers, ${r.errors} errors`);
   return {
-    rps: r.requests.average,
+    rps: r.requests.total / (r.duration || seconds),
     p50: r.latency.p50,
     p99: r.latency.p99,
     total: r.requests.total,
-    cpu: [us('apps'), us('idp'), us('self')],
+    cpuUs: (after.cpu - before.cpu) / r.requests.total,
+    counts,
   };
-};
-
-// Every case runs once per round, rounds interleaved, so a slow moment of the machine hits all
-// cases alike; the table shows the mean of the rounds.
-const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
-const coldTokens = (await call(idp, { type: 'mint', count: Number(process.env.BENCH_COLD_TOKENS ?? 60_000) })).tokens;
-let coldOffset = 0;
-const cases = [
-  ['bare Express route', () => measure('bare', ports.bare, {})],
-  ['bare route + a no-op middleware (floor)', () => measure('noop', ports.noop, {})],
-  ['requireToken(), warm cache', () => measure('warm', ports.guarded, { token: warmToken })],
-  [
-    'requireToken(), cold (every token new)',
-    async () => {
-      const tokens = coldTokens.slice(coldOffset, coldOffset + coldTokens.length / rounds);
-      coldOffset += tokens.length;
-      return measure('cold', ports.guarded, { tokens });
-    },
-  ],
-  ['express-oauth2-jwt-bearer, local RS256 JWT', () => measure('jwt', ports.jwt, { token: jwt })],
-];
-const samples = cases.map(() => []);
-let coldCounts = { tokeninfo: 0, userinfo: 0 };
-for (let round = 0; round < rounds; round += 1) {
-  for (const [i, [name, run]] of cases.entries()) {
-    if (name.includes('cold')) await call(idp, { type: 'reset' });
-    samples[i].push(await run());
-    if (name.includes('cold')) {
-      const c = (await call(idp, { type: 'counts' })).counts;
-      coldCounts = { tokeninfo: coldCounts.tokeninfo + c.tokeninfo, userinfo: coldCounts.userinfo + c.userinfo };
-    }
-  }
 }
-const mean = (xs, f) => xs.reduce((a, x) => a + f(x), 0) / xs.length;
-const rows = cases.map(([name], i) => ({
-  name,
-  rps: mean(samples[i], (x) => x.rps),
-  p50: mean(samples[i], (x) => x.p50),
-  p99: mean(samples[i], (x) => x.p99),
-  total: samples[i].reduce((a, x) => a + x.total, 0),
-  cpu: [0, 1, 2].map((k) => mean(samples[i], (x) => x.cpu[k])),
-}));
 
-const bare = rows[0].rps;
+const COLD_PER_ROUND = 2_000 + seconds * 15_000;
+const coldPool = (await call(idp, { type: 'mint', count: COLD_PER_ROUND * rounds })).tokens;
+
+const samples = new Map(scenarios.map((s) => [s.key, []]));
+for (let round = 0; round < rounds; round += 1) {
+  // Rotate the order so no scenario always runs first (cold caches) or last (a warm machine).
+  const order = scenarios.map((_, i) => scenarios[(i + round) % scenarios.length]);
+  for (const s of order) samples.get(s.key).push(await runScenario(s));
+  process.stdout.write(`round ${round + 1}/${rounds} done\n`);
+}
+
+const median = (xs) => {
+  const a = [...xs].sort((x, y) => x - y);
+  return a.length % 2 ? a[(a.length - 1) / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+};
+const range = (xs, digits) => `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
+const bare = samples.get('bare');
 console.log(
-  `\n${seconds}s per case, ${connections} connections, Node ${process.version}, ${(await import('node:os')).cpus().length} cores\n`,
+  `\n${rounds} interleaved rounds × ${seconds} s per scenario, ${connections} connections, Node ${process.version}, ${cores} cores, ` +
+    (pinned
+      ? 'app pinned to core 0, IdP + load generator to core 1 (taskset)'
+      : 'NOT pinned (taskset missing or one core): figures are indicative only'),
 );
-console.log('| case | req/s | p50 ms | p99 ms | × bare | CPU µs/req: app · IdP · load generator |');
-console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
-for (const r of rows) {
+console.log('\n| scenario | req/s median (min–max) | × bare median (min–max) | p50 / p99 ms | app CPU µs/req |');
+console.log('| --- | ---: | ---: | ---: | ---: |');
+const ratios = {};
+for (const s of scenarios) {
+  const xs = samples.get(s.key);
+  const r = xs.map((x, i) => x.rps / bare[i].rps);
+  ratios[s.key] = median(r);
   console.log(
-    `| ${r.name} | ${Math.round(r.rps)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${(r.rps / bare).toFixed(2)} | ${r.cpu.map((c) => c.toFixed(0)).join(' · ')} |`,
+    `| ${s.name} | ${Math.round(median(xs.map((x) => x.rps)))} (${range(
+      xs.map((x) => x.rps),
+      0,
+    )}) | ${median(r).toFixed(2)} (${range(r, 2)}) | ${median(xs.map((x) => x.p50)).toFixed(1)} / ${median(xs.map((x) => x.p99)).toFixed(1)} | ${median(
+      xs.map((x) => x.cpuUs),
+    ).toFixed(1)} |`,
   );
 }
-const [, , warm, cold, peerRow] = rows;
-console.log(`\nwarm guard vs local-JWT peer: ${(warm.rps / peerRow.rps).toFixed(2)}×`);
-console.log(`cold path: ${coldCounts.tokeninfo} tokeninfo and ${coldCounts.userinfo} userinfo calls for ${cold.total} requests`);
+const cold = samples.get('cold');
+const calls = cold.reduce((a, x) => ({ t: a.t + (x.counts.tokeninfo ?? 0), u: a.u + (x.counts.userinfo ?? 0), n: a.n + x.total }), {
+  t: 0,
+  u: 0,
+  n: 0,
+});
+console.log(
+  `\ncold path: ${calls.t} tokeninfo and ${calls.u} userinfo calls for ${calls.n} requests${calls.t < calls.n ? ' (some tokens came round twice: raise the pool)' : ''}`,
+);
+console.log(`warm guard vs local-JWT peer: ${(ratios.warm / ratios.jwt).toFixed(2)}×`);
 
-// Stampede: 200 concurrent requests with one token the guard has never seen.
+// Stampede: 200 concurrent requests with one token a fresh guard has never seen.
+const app = node(0, here('./app.js'), ['warm', url]);
+const { port } = await ready(app);
 const [fresh] = (await call(idp, { type: 'mint', count: 1 })).tokens;
 await call(idp, { type: 'reset' });
 const answers = await Promise.all(
-  Array.from({ length: 200 }, () => fetch(`http://127.0.0.1:${ports.guarded}/`, { headers: { authorization: `Bearer ${fresh}` } })),
+  Array.from({ length: 200 }, () => fetch(`http://127.0.0.1:${port}/`, { headers: { authorization: `Bearer ${fresh}` } })),
 );
 const counts = (await call(idp, { type: 'counts' })).counts;
 console.log(
   `stampede: 200 concurrent requests, ${answers.filter((a) => a.status === 200).length} × 200 OK, ${counts.tokeninfo} tokeninfo + ${counts.userinfo} userinfo calls`,
 );
-
-apps.send({ type: 'stop' });
+app.send({ type: 'stop' });
 idp.send({ type: 'stop' });
 
 // Memory per cached entry, in a fresh process with --expose-gc.
-const memory = fork(here('./memory.js'), [], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+const memory = spawn(process.execPath, ['--expose-gc', here('./memory.js')], { stdio: ['ignore', 'inherit', 'inherit'] });
 await new Promise((resolve) => memory.on('exit', resolve));

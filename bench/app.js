@@ -1,0 +1,82 @@
+// One scenario's Express app, alone in a fresh process (pinned to its own core by bench/run.js).
+// argv: <scenario> <idp url>. Answers `ready` with its port, then `cpu` on request.
+import { generateKeyPairSync } from 'node:crypto';
+import express from 'express';
+import { requireToken } from 'empowerid-express';
+
+const [scenario, idpUrl] = process.argv.slice(2);
+const idp = { server: idpUrl, clientId: 'empowerid-express-example', clientSecret: 'example-secret' };
+const handler = (_req, res) => res.json({ ok: true });
+const app = express();
+const extra = {};
+
+switch (scenario) {
+  case 'bare':
+    app.get('/', handler);
+    break;
+  case 'noop':
+    // The floor for any guard: a middleware that does nothing but call next().
+    app.get('/', (_req, _res, next) => next(), handler);
+    break;
+  case 'warm':
+  case 'cold': {
+    app.get('/', requireToken(idp), handler);
+    break;
+  }
+  case 'redis': {
+    // The warm guard with the Redis tier behind its in-process cache.
+    const { createClient } = await import('redis');
+    const { redisShared } = await import('empowerid-express/redis');
+    const redis = await createClient({ url: process.env.BENCH_REDIS_URL }).connect();
+    app.get('/', requireToken({ ...idp, shared: redisShared(redis, { secret: 'bench-secret-bench-secret-bench-secret' }) }), handler);
+    break;
+  }
+  case 'jwt': {
+    // The peer users would otherwise pick: a locally verified RS256 JWT (no introspection at all).
+    const { auth } = await import('express-oauth2-jwt-bearer');
+    const { SignJWT, exportJWK } = await import('jose');
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'bench', alg: 'RS256', use: 'sig' };
+    const jwks = express();
+    jwks.get('/.well-known/jwks.json', (_req, res) => res.json({ keys: [jwk] }));
+    const jwksPort = await listen(jwks);
+    app.get(
+      '/',
+      auth({
+        issuer: 'https://bench.example/',
+        audience: 'https://api.bench.example',
+        jwksUri: `http://127.0.0.1:${jwksPort}/.well-known/jwks.json`,
+        tokenSigningAlg: 'RS256',
+      }),
+      handler,
+    );
+    extra.token = await new SignJWT({ scope: 'openid orders' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'bench' })
+      .setIssuer('https://bench.example/')
+      .setAudience('https://api.bench.example')
+      .setSubject('alice')
+      .setIssuedAt()
+      .setExpirationTime('2h')
+      .sign(privateKey);
+    break;
+  }
+  default:
+    throw new Error(`unknown scenario ${scenario}`);
+}
+
+function listen(a) {
+  return new Promise((resolve) => {
+    const server = a.listen(0, '127.0.0.1', () => resolve(server.address().port));
+    server.keepAliveTimeout = 60_000;
+  });
+}
+
+const port = await listen(app);
+process.on('message', (msg) => {
+  if (msg.type === 'cpu') {
+    const { user, system } = process.cpuUsage();
+    process.send({ type: 'cpu', id: msg.id, cpu: user + system, rss: process.memoryUsage().rss });
+  }
+  if (msg.type === 'stop') process.exit(0);
+});
+process.send({ type: 'ready', port, ...extra });
