@@ -72,6 +72,7 @@ function listen(a) {
 }
 
 const port = await listen(app);
+process.on('SIGINT', () => process.exit(0));
 process.on('message', (msg) => {
   if (msg.type === 'cpu') {
     const { user, system } = process.cpuUsage();
