@@ -79,21 +79,24 @@ export function escapeHtml(s: string): string {
 }
 
 // Small on purpose: inline CSS (no asset route to serve), readable in light and dark mode.
-const STYLE = `:root{color-scheme:light dark;--bg:#f4f6fa;--card:#fff;--text:#1b2330;--muted:#5b6678;--accent:#2457d6;--line:#dde3ec}
+/** @internal The library's page style, shared by its error and logout-confirmation pages. */
+export const PAGE_STYLE = `:root{color-scheme:light dark;--bg:#f4f6fa;--card:#fff;--text:#1b2330;--muted:#5b6678;--accent:#2457d6;--line:#dde3ec}
 @media (prefers-color-scheme:dark){:root{--bg:#11151c;--card:#1a202b;--text:#e7ebf2;--muted:#9aa6b8;--accent:#7aa2ff;--line:#2c3545}}
 body{margin:0;min-height:100vh;display:grid;place-items:center;background:var(--bg);color:var(--text);font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif}
 main{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:2rem 2.25rem;max-width:30rem;margin:1rem;box-shadow:0 4px 18px rgba(0,0,0,.06)}
 h1{font-size:1.4rem;margin:0 0 .5rem}p{margin:.5rem 0}.detail{color:var(--muted);font-size:.875rem}code{font-size:.8rem}
 nav{display:flex;gap:.75rem;flex-wrap:wrap;margin-top:1.25rem}
 a{color:var(--accent)}a.primary{background:var(--accent);color:var(--card);padding:.5rem 1rem;border-radius:8px;text-decoration:none;font-weight:600}
-a.primary:focus-visible,a:focus-visible{outline:3px solid var(--accent);outline-offset:2px}`;
+a.primary:focus-visible,a:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
+button.primary{background:var(--accent);color:var(--card);border:0;padding:.55rem 1.1rem;border-radius:8px;font:inherit;font-weight:600;cursor:pointer}
+button.primary:focus-visible{outline:3px solid var(--accent);outline-offset:2px}`;
 
 /** @internal The default page: the title, the summary, the cause in small print, and a way back. */
 export function defaultErrorPage(info: ErrorPageInfo): string {
   const retry = info.retryHref ? `<a class="primary" href="${escapeHtml(info.retryHref)}">Try again</a>` : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeHtml(info.title)}</title><style>${STYLE}</style></head>
+<title>${escapeHtml(info.title)}</title><style>${PAGE_STYLE}</style></head>
 <body><main>
 <h1>${escapeHtml(info.title)}</h1>
 <p>${escapeHtml(info.summary)}</p>

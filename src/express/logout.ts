@@ -63,7 +63,7 @@ export function logoutGetHandler(state: RouterState) {
         await endSession(req, res, state, mode);
         return;
       }
-      sendLogoutConfirmation(res, action, raw === undefined ? undefined : mode);
+      sendLogoutConfirmation(res, action, raw === undefined ? undefined : mode, `${trimSlash(options.baseURL.pathname)}/`);
     } catch (err) {
       next(err);
     }
