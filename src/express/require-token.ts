@@ -15,7 +15,7 @@ import {
 import { verifierFor } from '../core/verifier-registry.js';
 import { BearerError, ConfigurationError, EmpowerIDError } from '../errors.js';
 import type { EmpowerIDRequestContext } from './augment.js';
-import { routerStateOf } from './context.js';
+import { type RouterState, routerStateOf } from './context.js';
 import { renderError } from './errors.js';
 
 const log = debug('require-token');
@@ -69,11 +69,15 @@ export function requireToken(options: RequireTokenOptions = {}): RequestHandler 
   };
   // This guard's own policy, bound to the verifier it uses (the router's client, found at the
   // first request, or its own). Rebound only if the guard is used behind another router.
-  let bound: { verifier: TokenVerifier; policy: TokenPolicy } | undefined = own && { verifier: own, policy: own.policyFor(policyOptions) };
-  const bind = (req: Request): { verifier: TokenVerifier; policy: TokenPolicy } => {
-    if (own) return bound as { verifier: TokenVerifier; policy: TokenPolicy };
-    const verifier = shared(req, options);
-    if (bound?.verifier !== verifier) bound = { verifier, policy: verifier.policyFor(policyOptions) };
+  type Binding = { verifier: TokenVerifier; policy: TokenPolicy; state: RouterState | undefined };
+  let bound: Binding | undefined = own && { verifier: own, policy: own.policyFor(policyOptions), state: undefined };
+  const bind = (req: Request): Binding => {
+    if (own) return bound as Binding;
+    // One identity check per request; the verifier and policy are looked up only for a new router.
+    const state = routerStateOf(req);
+    if (bound !== undefined && bound.state === state) return bound;
+    const verifier = shared(state, options);
+    bound = { verifier, policy: verifier.policyFor(policyOptions), state };
     return bound;
   };
 
@@ -97,7 +101,7 @@ export function requireToken(options: RequireTokenOptions = {}): RequestHandler 
 
   // The warm path is synchronous: a cached token costs a hash and a map lookup, no promise.
   const guard = (req: Request, res: Response, next: NextFunction): void => {
-    let binding: { verifier: TokenVerifier; policy: TokenPolicy };
+    let binding: Binding;
     let token: string;
     let key: string;
     try {
@@ -196,8 +200,7 @@ function standaloneVerifier(options: RequireTokenOptions): TokenVerifier {
   return verifierFor(client, options);
 }
 
-function shared(req: Request, options: TokenVerifierOptions): TokenVerifier {
-  const state = routerStateOf(req);
+function shared(state: RouterState | undefined, options: TokenVerifierOptions): TokenVerifier {
   if (!state) {
     throw new EmpowerIDError(
       'ERR_CONFIG_INVALID',
