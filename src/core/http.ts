@@ -1,4 +1,5 @@
 import { Agent } from 'undici';
+import { BufferedResponse } from './buffered-response.js';
 
 /**
  * A keep-alive connection pool for IdP calls. The global `fetch` opens a fresh connection per
@@ -67,18 +68,13 @@ export function createPooledFetch(options: { connections?: number; timeoutMs?: n
   const pooled = async (input: Parameters<typeof globalThis.fetch>[0], init: RequestInit = {}): Promise<Response> => {
     const href = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const headers: Record<string, string> = {};
-    new Headers(init.headers).forEach((value, key) => {
-      headers[key] = value;
-    });
+    const given = init.headers;
+    if (given instanceof Headers) given.forEach((value, key) => (headers[key] = value));
+    else if (given !== undefined) new Headers(given).forEach((value, key) => (headers[key] = value));
     const body = init.body === undefined || init.body === null ? undefined : String(init.body);
     const res = await send(href, init.method ?? 'GET', headers, body, init.signal);
-    const responseHeaders = new Headers();
-    for (const [key, value] of Object.entries(res.headers)) {
-      if (Array.isArray(value)) for (const v of value) responseHeaders.append(key, v);
-      else if (value !== undefined) responseHeaders.set(key, value);
-    }
     const empty = res.status === 204 || res.status === 304 || init.method === 'HEAD';
-    return new Response(empty ? null : res.text, { status: res.status, headers: responseHeaders });
+    return new BufferedResponse(empty ? null : res.text, res.status, res.headers, href) as unknown as Response;
   };
   const raw: RawRequest = async (href, init) => {
     const res = await send(href, init.method, init.headers, init.body);

@@ -1,3 +1,4 @@
+import { BufferedResponse } from './buffered-response.js';
 import { IdPResponseError, IdPUnavailableError, OAuthError } from '../errors.js';
 import type { RawResponse } from './http.js';
 
@@ -14,15 +15,19 @@ export function tolerantTokenFetch(fetch: typeof globalThis.fetch, tokenEndpoint
     }
     const text = await response.text();
     let json: unknown;
+    const again = (body: string): Response =>
+      response instanceof BufferedResponse
+        ? (response.withText(body) as unknown as Response)
+        : new Response(body, { status: response.status, headers: response.headers });
     try {
       json = JSON.parse(text);
     } catch {
-      return new Response(text, { status: response.status, headers: response.headers });
+      return again(text);
     }
     if (json && typeof json === 'object' && !Array.isArray(json)) {
       for (const [k, v] of Object.entries(json)) if (v === null) delete (json as Record<string, unknown>)[k];
     }
-    return new Response(JSON.stringify(json), { status: response.status, headers: response.headers });
+    return again(JSON.stringify(json));
   };
 }
 

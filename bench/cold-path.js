@@ -1,0 +1,55 @@
+// Micro-benchmark of requireToken()'s cold path: app-side CPU per uncached verification
+// (tokeninfo + userinfo through the pooled client), with the mock IdP in another process so its
+// CPU is not counted. `npm run bench:cold`.
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { requireToken } from 'empowerid-express';
+
+const idp = fork(fileURLToPath(new URL('./idp.js', import.meta.url)), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+const { url } = await new Promise((r) => idp.once('message', r));
+const call = (msg) =>
+  new Promise((resolve) => {
+    idp.once('message', resolve);
+    idp.send({ ...msg, id: 1 });
+  });
+const N = Number(process.env.BENCH_COLD_N ?? 20_000);
+const { tokens } = await call({ type: 'mint', count: N + 2_000 });
+const guard = requireToken({ server: url, clientId: 'empowerid-express-example', clientSecret: 'example-secret' });
+const res = {
+  statusCode: 200,
+  set() {},
+  status() {
+    return this;
+  },
+  json() {},
+  send() {},
+  type() {
+    return this;
+  },
+};
+const verify = (token) =>
+  new Promise((resolve, reject) => {
+    const headers = { host: 'x', authorization: `Bearer ${token}` };
+    guard({ method: 'GET', url: '/', headers, rawHeaders: ['Host', 'x', 'Authorization', headers.authorization] }, res, (err) =>
+      err ? reject(err) : resolve(),
+    );
+  });
+async function run(list, concurrency = 20) {
+  let i = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (i < list.length) await verify(list[i++]);
+    }),
+  );
+}
+await run(tokens.slice(0, 2_000)); // JIT, pool, discovery
+const before = process.cpuUsage();
+const t0 = process.hrtime.bigint();
+await run(tokens.slice(2_000));
+const cpu = process.cpuUsage(before);
+const wall = Number(process.hrtime.bigint() - t0) / 1e6;
+console.log(
+  `cold verification: ${((cpu.user + cpu.system) / N).toFixed(0)} µs app CPU per request, ${(N / (wall / 1000)).toFixed(0)} verifications/s (${N} tokens, 20 in flight)`,
+);
+idp.send({ type: 'stop' });
+process.exit(0);
