@@ -87,7 +87,7 @@ function expectClean(status: number, location: string | undefined | null, body: 
   }
 }
 
-describe('fuzz', () => {
+describe('fuzz', { timeout: 90_000 }, () => {
   it(`returnTo, safeReturnTo itself: ${RUNS.returnToPure} inputs`, () => {
     fc.assert(
       fc.property(returnTo, (value) => {
