@@ -1,0 +1,133 @@
+import { ConfigurationError } from '../errors.js';
+
+/**
+ * Option names each entry point accepts. Plain JavaScript has no compiler to catch `idpLogut`, so
+ * the names are checked at construction: a name close to a known one is a typo and fails with
+ * "did you mean"; any other unknown name is warned about once (it may be an option of a newer
+ * version). A new option must be added here.
+ */
+export const CLIENT_OPTION_NAMES = [
+  'server',
+  'clientId',
+  'clientSecret',
+  'clientAuthMethod',
+  'privateKey',
+  'discoveryUrl',
+  'discovery',
+  'issuer',
+  'endpoints',
+  'allowInsecureHttp',
+  'timeoutMs',
+  'clockToleranceSeconds',
+  'fetch',
+  'userinfoStyle',
+  'idTokenSigningAlg',
+  'discoveryRetryBaseMs',
+  'clock',
+  // Being added on other branches; listed so that they are not reported as unknown.
+  'basicEncoding',
+  'provider',
+] as const;
+
+export const EMPOWERID_OPTION_NAMES = [
+  ...CLIENT_OPTION_NAMES,
+  'baseURL',
+  'scope',
+  'responseType',
+  'responseMode',
+  'routes',
+  'postLogoutRedirect',
+  'idpLogout',
+  'globalLogout',
+  'revokeOnLogout',
+  'refreshSkewSeconds',
+  'autoRefresh',
+  'silentReauth',
+  'sessionKey',
+  'errors',
+  'errorPage',
+  'authorizationParams',
+  'afterCallback',
+  'getLoginState',
+  'attemptSilentLogin',
+] as const;
+
+export const REQUIRE_TOKEN_OPTION_NAMES = [
+  ...CLIENT_OPTION_NAMES,
+  'scopes',
+  'anyScopes',
+  'roles',
+  'anyRoles',
+  'claims',
+  'predicate',
+  'allowBodyToken',
+  'allowQueryToken',
+  'realm',
+  'errors',
+  'fetchProfile',
+  'expectedIssuer',
+  'expectedClientIds',
+  'cacheMaxTtlSeconds',
+  'negativeTtlSeconds',
+  'cacheMaxEntries',
+  'store',
+] as const;
+
+const warned = new Set<string>();
+
+/**
+ * Throws for a misspelt option (`did you mean "idpLogout"?`), warns once for an unknown one.
+ * Runs before any other check, so `clientSecert` names the typo rather than a missing `clientSecret`.
+ */
+export function checkOptionNames(options: unknown, known: readonly string[], where: string, elsewhere: readonly string[] = []): void {
+  if (options === null || typeof options !== 'object') return;
+  for (const name of Object.keys(options)) {
+    if (known.includes(name)) continue;
+    // One settings object spread into several entry points is common; the other's names are not typos.
+    if (elsewhere.includes(name)) continue;
+    const suggestion = closest(name, known);
+    if (suggestion !== undefined) {
+      throw new ConfigurationError(name, `is not an option of ${where}; did you mean "${suggestion}"?`);
+    }
+    const key = `${where}:${name}`;
+    if (warned.has(key)) continue;
+    warned.add(key);
+    process.emitWarning(`empowerid: option "${name}" is not an option of ${where} and is ignored`, { code: 'EMPOWERID_UNKNOWN_OPTION' });
+  }
+}
+
+/** The known name a typo most likely meant: same letters ignoring case, or a small edit distance. */
+export function closest(name: string, known: readonly string[]): string | undefined {
+  const lower = name.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const d = candidate.toLowerCase() === lower ? 0 : distance(lower, candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  // One edit in short names, two in longer ones: `scope` → `scopes` but not `realm` → `roles`.
+  const allowed = name.length <= 5 ? 1 : 2;
+  return bestDistance <= allowed ? best : undefined;
+}
+
+// Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps
+// (`clientSecert` is one swap from `clientSecret`).
+function distance(a: string, b: string): number {
+  const rows: number[][] = [];
+  for (let i = 0; i <= a.length; i++) rows.push(Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const row = rows[i] as number[];
+      const up = rows[i - 1] as number[];
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min((up[j] as number) + 1, (row[j - 1] as number) + 1, (up[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d = Math.min(d, ((rows[i - 2] as number[])[j - 2] as number) + 1);
+      row[j] = d;
+    }
+  }
+  return (rows[a.length] as number[])[b.length] as number;
+}
