@@ -285,6 +285,12 @@ class ApiRequestContext implements EmpowerIDRequestContext {
   refresh(): Promise<never> {
     return Promise.reject(noBrowserSession());
   }
+  login(): Promise<never> {
+    return Promise.reject(noBrowserSession());
+  }
+  logout(): Promise<never> {
+    return Promise.reject(noBrowserSession());
+  }
 }
 
 function noBrowserSession(): EmpowerIDError {

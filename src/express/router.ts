@@ -14,6 +14,7 @@ import { checkOptionNames, EMPOWERID_OPTION_NAMES } from './option-names.js';
 import { type EmpowerIDOptions, resolveEmpowerIDOptions } from './options.js';
 import { refreshHandler } from './refresh.js';
 import { reportErrors } from './report.js';
+import { silentLogin } from './silent-login.js';
 
 const log = debug('router');
 let warnedHttp = false;
@@ -49,6 +50,7 @@ export function empowerid(options: EmpowerIDOptions): Router & { client: Empower
   router.use(checkMount(resolved));
   router.use(deploymentChecks(resolved));
   router.use(contextMiddleware(state));
+  if (resolved.attemptSilentLogin) router.use(silentLogin(state));
   const authRoutes = [routes.login, routes.callback, routes.logout, routes.refresh].filter((r): r is string => r !== false);
   // Once for every answer of the auth routes, errors included: they set cookies or carry one-time values.
   if (authRoutes.length) router.all(authRoutes, noStore);
