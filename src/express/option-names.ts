@@ -83,17 +83,28 @@ export function checkOptionNames(options: unknown, known: readonly string[], whe
   if (options === null || typeof options !== 'object') return;
   for (const name of Object.keys(options)) {
     if (known.includes(name)) continue;
-    // One settings object spread into several entry points is common; the other's names are not typos.
-    if (elsewhere.includes(name)) continue;
     const suggestion = closest(name, known);
+    // One settings object spread into several entry points is common: another entry point's
+    // name is not refused, but one that looks like a name of this one is pointed out.
+    if (elsewhere.includes(name)) {
+      if (suggestion !== undefined)
+        warnOnce(
+          `${where}:${name}`,
+          `empowerid: option "${name}" is not an option of ${where} and is ignored here; did you mean "${suggestion}"?`,
+        );
+      continue;
+    }
     if (suggestion !== undefined) {
       throw new ConfigurationError(name, `is not an option of ${where}; did you mean "${suggestion}"?`);
     }
-    const key = `${where}:${name}`;
-    if (warned.has(key)) continue;
-    warned.add(key);
-    process.emitWarning(`empowerid: option "${name}" is not an option of ${where} and is ignored`, { code: 'EMPOWERID_UNKNOWN_OPTION' });
+    warnOnce(`${where}:${name}`, `empowerid: option "${name}" is not an option of ${where} and is ignored`);
   }
+}
+
+function warnOnce(key: string, message: string): void {
+  if (warned.has(key)) return;
+  warned.add(key);
+  process.emitWarning(message, { code: 'EMPOWERID_UNKNOWN_OPTION' });
 }
 
 /** The known name a typo most likely meant: same letters ignoring case, or a small edit distance. */
