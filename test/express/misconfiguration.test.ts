@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import express from 'express';
 import session from 'express-session';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CLIENT_OPTION_NAMES, EMPOWERID_OPTION_NAMES, REQUIRE_TOKEN_OPTION_NAMES } from '../../src/express/option-names.js';
 import { empowerid, type EmpowerIDOptions, requireToken, requiresAuth } from '../../src/index.js';
 import { DEFAULT_CLIENT, type MockEmpowerID, startMockEmpowerID } from '../../src/testing/index.js';
 import { authorize, BASE_URL, buildApp, startLogin } from '../helpers/sign-in.js';
@@ -25,6 +27,28 @@ const options = (extra: Record<string, unknown> = {}) => ({ ...idp, server: mock
 const tick = () => new Promise((r) => setImmediate(r));
 
 describe('option names', () => {
+  it('the lists of known names hold every option the types declare', () => {
+    // A new option that is not listed would be warned about as unknown; this keeps the two in step.
+    const declared = (file: string, name: string) => {
+      const source = readFileSync(new URL(`../../src/${file}`, import.meta.url), 'utf8');
+      const start = source.indexOf(`interface ${name}`);
+      expect(start, name).toBeGreaterThan(-1);
+      return [...source.slice(start, source.indexOf('\n}\n', start)).matchAll(/^ {2}(\w+)\??:/gm)].map((m) => m[1] as string);
+    };
+    const policy = [
+      ...declared('core/introspection.ts', 'TokenVerifierOptions'),
+      ...declared('core/introspection.ts', 'TokenCacheSettings'),
+      ...declared('core/token-policy.ts', 'TokenPolicyOptions'),
+    ];
+    expect(declared('core/config.ts', 'ClientOptions').filter((n) => !CLIENT_OPTION_NAMES.includes(n as never))).toEqual([]);
+    expect(declared('express/options.ts', 'EmpowerIDOptions').filter((n) => !EMPOWERID_OPTION_NAMES.includes(n as never))).toEqual([]);
+    expect(
+      [...declared('express/require-token.ts', 'RequireTokenOptions'), ...policy].filter(
+        (n) => !REQUIRE_TOKEN_OPTION_NAMES.includes(n as never),
+      ),
+    ).toEqual([]);
+  });
+
   it('a misspelt option fails at startup with "did you mean"', () => {
     expect(() => empowerid(options({ idpLogut: false }))).toThrow(
       'empowerid: option "idpLogut" is not an option of empowerid(); did you mean "idpLogout"?',
@@ -176,6 +200,19 @@ describe('IdP failures reach the server log once, with their cause', () => {
       /^empowerid: the identity provider answered invalid_client(: .*)?; the identity provider refused this application's credentials: check clientId, clientSecret and clientAuthMethod$/,
     );
     expect(logged[0]?.message).not.toContain('not-the-secret');
+  });
+
+  it('a failed code exchange', async () => {
+    const agent = request.agent(buildApp(mock));
+    const callback = await authorize(await startLogin(agent));
+    callback.searchParams.set('code', 'not-a-code-the-idp-issued');
+    const res = await agent.get(callback.pathname + callback.search).set('Accept', 'application/json');
+    expect(res.body.code).toBe('ERR_OAUTH_ERROR');
+    await tick();
+    const logged = takeWarnings('EMPOWERID_IDP_FAILURE');
+    expect(logged).toHaveLength(1);
+    expect(logged[0]?.message).toMatch(/^empowerid: the identity provider answered invalid_grant(: .*)? \(a token request failed\)$/);
+    expect(logged[0]?.message).not.toContain('not-a-code-the-idp-issued');
   });
 
   it('an unreachable IdP, with the socket error as the cause', async () => {
