@@ -58,11 +58,11 @@ function oauthLine(err: OAuthError): { code: WarningCode; text: string } | undef
   if (err.error === 'invalid_client' || err.error === 'unauthorized_client') {
     return {
       code: 'EMPOWERID_MISCONFIGURED',
-      text: `${err.message}; the identity provider refused this application's credentials: check clientId, clientSecret and clientAuthMethod`,
+      text: `empowerid: the identity provider refused this application's credentials (${err.error}${err.error_description ? `: ${err.error_description}` : ''}); check clientId, clientSecret and clientAuthMethod`,
     };
   }
   if (err.error === 'invalid_grant' || err.error === 'invalid_request' || err.error === 'unsupported_grant_type') {
-    return { code: 'EMPOWERID_IDP_FAILURE', text: `${err.message} (a token request failed)` };
+    return { code: 'EMPOWERID_IDP_FAILURE', text: `empowerid: a token request failed: ${err.message.replace(/^empowerid: /, '')}` };
   }
   return undefined;
 }
