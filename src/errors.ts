@@ -34,6 +34,8 @@ export type EmpowerIDErrorCode =
   | 'ERR_REQUEST_INVALID'
   /** The route needs a signed-in user. Status 401. */
   | 'ERR_LOGIN_REQUIRED'
+  /** The user is signed in, but a claim check of `requiresAuth()` refused them, or `afterCallback` rejected the sign-in. Status 403. */
+  | 'ERR_ACCESS_DENIED'
   /** A refresh was requested but the session holds no refresh token, or the IdP refused it. */
   | 'ERR_REFRESH_FAILED'
   /** RFC 6750: no bearer token in the request. Status 401. */

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { ClientAuthMethod, ClientOptions } from '../core/config.js';
+import { usageText } from './parse-errors.js';
 
 /** The commands (grants and endpoints) of `empowerid-token`. */
 export const COMMANDS = [
@@ -45,7 +46,7 @@ export interface Invocation {
   hint?: 'access_token' | 'refresh_token';
 }
 
-export type ParseResult = { kind: 'help'; text: string } | { kind: 'run'; invocation: Invocation };
+export type ParseResult = { kind: 'help'; text: string } | { kind: 'version' } | { kind: 'run'; invocation: Invocation };
 
 interface Flag {
   type: 'string' | 'boolean';
@@ -118,6 +119,7 @@ const FLAGS: Record<string, Flag> = {
   'allow-insecure-http': { type: 'boolean', env: 'EMPOWERID_ALLOW_INSECURE_HTTP', help: 'accept http:// on a non-loopback host' },
   timeout: { type: 'string', env: 'EMPOWERID_TIMEOUT', value: 'ms', help: 'timeout of each request in milliseconds (default 5000)' },
   help: { type: 'boolean', help: 'show this help' },
+  version: { type: 'boolean', help: 'print the version' },
 };
 
 /** The `--help` text. */
@@ -176,10 +178,11 @@ export function parseCliArgs(argv: readonly string[], env: Env = {}): ParseResul
       strict: true,
     });
   } catch (err) {
-    throw new UsageError((err as Error).message.split('\n')[0] ?? 'invalid arguments');
+    throw new UsageError(usageText(err, FLAGS));
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
   if (values.help === true) return { kind: 'help', text: usage() };
+  if (values.version === true) return { kind: 'version' };
 
   const [name, ...extra] = parsed.positionals;
   if (name === undefined) throw new UsageError(`a command is required (${COMMANDS.join(', ')})`);

@@ -5,6 +5,7 @@
 import { createClient, type EmpowerIDClient } from '../core/client.js';
 import { ConfigurationError, EmpowerIDError } from '../errors.js';
 import { type Invocation, parseCliArgs, UsageError } from './args.js';
+import { packageVersion } from './version.js';
 
 /** The runner's window on the world. */
 export interface CliIO {
@@ -30,6 +31,10 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
     const parsed = parseCliArgs(argv, env);
     if (parsed.kind === 'help') {
       io.stdout(parsed.text);
+      return EXIT.ok;
+    }
+    if (parsed.kind === 'version') {
+      io.stdout(`empowerid-token ${packageVersion()}\n`);
       return EXIT.ok;
     }
     invocation = parsed.invocation;

@@ -1,6 +1,18 @@
 import type { IDToken } from 'openid-client';
 import type { IntrospectionResponse, UserInfo } from '../core/client.js';
 
+/** Options of `req.empowerid.login()`. */
+export interface LoginOptions {
+  returnTo?: string;
+  authorizationParams?: Record<string, string>;
+}
+
+/** Options of `req.empowerid.logout()`. */
+export interface LogoutOptions {
+  /** `local`: this app only; `client`: also this app at the IdP; `global`: every EmpowerID app. Default from `idpLogout`/`globalLogout`. */
+  mode?: 'local' | 'client' | 'global';
+}
+
 /** The access token of the signed-in user. */
 export interface AccessTokenInfo {
   readonly value: string;
@@ -27,6 +39,13 @@ export interface EmpowerIDRequestContext {
   fetchProfile(): Promise<UserInfo>;
   /** Renews the tokens now with the refresh token (shared with concurrent requests). */
   refresh(): Promise<void>;
+  /**
+   * Starts a sign-in from the app's own route: redirects the browser to the IdP and comes back to
+   * `returnTo` (a path under baseURL). `authorizationParams` are merged over the option of that name.
+   */
+  login(options?: LoginOptions): Promise<void>;
+  /** Ends the sign-in as `POST /logout` does (`mode`: local, client or global) and redirects. Check the request's origin first if it comes from a form. */
+  logout(options?: LogoutOptions): Promise<void>;
   /** Set by `requireToken()`: the tokeninfo (RFC 7662) answer for the bearer token. */
   tokenInfo?: IntrospectionResponse;
   /** Set by `requireToken()`: the userinfo answer for the bearer token. */

@@ -5,7 +5,9 @@ import { safeReturnTo } from '../core/return-to.js';
 import { safeEqual } from '../core/safe-equal.js';
 import { CallbackError } from '../errors.js';
 import { adoptSession, CallbackClaims, type ClaimOutcome } from './callback-claims.js';
+import type { UserClaims } from './augment.js';
 import type { RouterState } from './context.js';
+import { runAfterCallback, type StoredTransaction } from './hooks.js';
 import { applyTokens, promisify, readState, sessionOf, writeState } from './session.js';
 
 const log = debug('callback');
@@ -63,10 +65,16 @@ export function callbackHandler(state: RouterState) {
       writeState(req, options.sessionKey, { ...stored, transactions: pending.filter((t) => t !== tx) });
 
       if (tx.prompt === 'none' && typeof params.error === 'string' && SILENT_FAILURES.has(params.error)) {
-        log('silent re-authentication needs the user (%s); interactive login', params.error);
         await promisify((cb) => session.save(cb));
-        const login = options.loginPath === false ? '/' : `${options.loginPath}?returnTo=${encodeURIComponent(tx.returnTo ?? '/')}`;
         settle?.(undefined);
+        // attemptSilentLogin: a visitor not signed in at the IdP goes on to the page, anonymously.
+        if ((tx as StoredTransaction).silentAttempt) {
+          log('silent login attempt: not signed in at the IdP (%s)', params.error);
+          res.redirect(302, safeReturnTo(tx.returnTo, options.baseURL));
+          return;
+        }
+        log('silent re-authentication needs the user (%s); interactive login', params.error);
+        const login = options.loginPath === false ? '/' : `${options.loginPath}?returnTo=${encodeURIComponent(tx.returnTo ?? '/')}`;
         res.redirect(302, login);
         return;
       }
@@ -75,7 +83,22 @@ export function callbackHandler(state: RouterState) {
       await promisify((cb) => session.regenerate(cb));
       // Checked again where it is emitted: a transaction stored by an older version, or by another
       // instance, is not trusted to hold a safe path.
-      const returnTo = safeReturnTo(tx.returnTo, options.baseURL);
+      let returnTo = safeReturnTo(tx.returnTo, options.baseURL);
+      if (options.afterCallback) {
+        const signIn = {
+          claims: (tokens.claims ?? {}) as UserClaims,
+          tokens,
+          loginState: (tx as StoredTransaction).loginState,
+          returnTo,
+        } as const;
+        try {
+          returnTo = await runAfterCallback(options.afterCallback, req, res, signIn, (v) => safeReturnTo(v, options.baseURL));
+        } catch (err) {
+          // A refused sign-in leaves nothing behind: no tokens in the session, the refresh token revoked.
+          if (tokens.refresh_token) await client.revoke(tokens.refresh_token, 'refresh_token').catch(() => undefined);
+          throw err;
+        }
+      }
       const completed = stateKey === undefined ? [] : [{ state: stateKey, returnTo }];
       writeState(req, options.sessionKey, { ...applyTokens({}, tokens), completed });
       await promisify((cb) => sessionOf(req).save(cb));

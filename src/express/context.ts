@@ -5,6 +5,7 @@ import type { RefreshCoordinator } from '../core/refresh-coordinator.js';
 import { renewAt } from '../core/tokens.js';
 import { EmpowerIDError, IdPResponseError, OAuthError } from '../errors.js';
 import type { AccessTokenInfo, EmpowerIDRequestContext, UserClaims } from './augment.js';
+import { loginControl, logoutControl } from './controls.js';
 import type { ResolvedEmpowerIDOptions } from './options.js';
 import { applyTokens, readState, sessionOf, writeState } from './session.js';
 
@@ -27,7 +28,7 @@ export function routerStateOf(req: Request): RouterState | undefined {
 export function contextMiddleware(state: RouterState): RequestHandler {
   const { options } = state;
   let checkedCookie = false;
-  return async (req: Request, _res: Response, next: NextFunction) => {
+  return async (req: Request, res: Response, next: NextFunction) => {
     let failure: unknown;
     try {
       const session = sessionOf(req);
@@ -36,7 +37,10 @@ export function contextMiddleware(state: RouterState): RequestHandler {
         warnAboutCookie(options, session);
       }
       (req as unknown as Record<symbol, RouterState>)[kState] = state;
-      req.empowerid = buildContext(req, state);
+      req.empowerid = Object.assign(buildContext(req, state), {
+        login: loginControl(req, res, state),
+        logout: logoutControl(req, res, state),
+      });
       if (options.autoRefresh && needsRenewal(req, state)) {
         if (readState(req, options.sessionKey).tokens?.refresh_token) await refreshSession(req, state, 'silent');
         else log('access token expiring and no refresh token; silent re-authentication happens in requiresAuth()');
@@ -117,7 +121,7 @@ function warnAboutCookie(options: ResolvedEmpowerIDOptions, session: Record<stri
   }
 }
 
-function buildContext(req: Request, state: RouterState): EmpowerIDRequestContext {
+function buildContext(req: Request, state: RouterState): Omit<EmpowerIDRequestContext, 'login' | 'logout'> {
   const key = state.options.sessionKey;
   return {
     isAuthenticated: () => Boolean(readState(req, key).tokens),

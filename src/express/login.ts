@@ -1,38 +1,63 @@
 import type { NextFunction, Request, Response } from 'express';
 import { debug } from '../core/debug.js';
 import { safeReturnTo } from '../core/return-to.js';
-import { EmpowerIDError } from '../errors.js';
+import { ConfigurationError, EmpowerIDError } from '../errors.js';
 import type { RouterState } from './context.js';
+import { loginStateOf, type StoredTransaction } from './hooks.js';
 import { addTransaction, promisify, readState, sessionOf, writeState } from './session.js';
 
 const log = debug('login');
 
+/** How a login starts: from the login route, from `req.empowerid.login()`, or a silent attempt. */
+export interface LoginStart {
+  /** A path under baseURL; anything else falls back to `/`. */
+  returnTo?: unknown;
+  /** Merged over the `authorizationParams` option; PKCE, state, nonce and redirect_uri cannot be overridden. */
+  authorizationParams?: Record<string, string>;
+  prompt?: 'none';
+  silentAttempt?: true;
+}
+
 /** GET /login: stores a PKCE + state + nonce transaction in the session and redirects to the IdP. */
 export function loginHandler(state: RouterState) {
-  const { options, client } = state;
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
-      const session = sessionOf(req);
-      if (!options.redirectUri) {
-        throw new EmpowerIDError('ERR_CONFIG_INVALID', 'empowerid: the login route needs the callback route (routes.callback is false)');
-      }
-      const returnTo = safeReturnTo(req.query.returnTo, options.baseURL);
       // Only prompt=none is taken from the query: it is how silent re-authentication comes through.
-      const prompt = req.query.prompt === 'none' ? 'none' : undefined;
-      const { url, transaction } = await client.startLogin({
-        redirectUri: options.redirectUri,
-        scope: options.scope,
-        responseType: options.responseType,
-        extra: { ...options.authorizationParams },
-        returnTo,
-        ...(prompt && { prompt }),
-      });
-      writeState(req, options.sessionKey, addTransaction(readState(req, options.sessionKey), transaction));
-      await promisify((cb) => session.save(cb));
-      log('redirecting to the IdP (returnTo=%s)', returnTo);
-      res.redirect(302, url.href);
+      await beginLogin(req, res, state, { returnTo: req.query.returnTo, ...(req.query.prompt === 'none' && { prompt: 'none' }) });
     } catch (err) {
       next(err);
     }
   };
+}
+
+/** Starts a login: the transaction goes into the session, the browser to the IdP. */
+export async function beginLogin(req: Request, res: Response, { options, client }: RouterState, start: LoginStart): Promise<void> {
+  const session = sessionOf(req);
+  if (!options.redirectUri) {
+    throw new EmpowerIDError('ERR_CONFIG_INVALID', 'empowerid: the login route needs the callback route (routes.callback is false)');
+  }
+  const returnTo = safeReturnTo(start.returnTo, options.baseURL);
+  const extra = start.authorizationParams;
+  if (extra !== undefined && (extra === null || typeof extra !== 'object' || Object.values(extra).some((v) => typeof v !== 'string'))) {
+    throw new ConfigurationError('authorizationParams', 'of login() must be an object of string values');
+  }
+  const authorizationParams = { ...options.authorizationParams, ...extra };
+  const loginState = loginStateOf(options.getLoginState, req, { returnTo, authorizationParams });
+  const { url, transaction } = await client.startLogin({
+    redirectUri: options.redirectUri,
+    scope: options.scope,
+    responseType: options.responseType,
+    extra: authorizationParams,
+    returnTo,
+    ...(start.prompt && { prompt: start.prompt }),
+  });
+  const stored: StoredTransaction = {
+    ...transaction,
+    ...(loginState && { loginState }),
+    ...(start.silentAttempt && { silentAttempt: true as const }),
+  };
+  writeState(req, options.sessionKey, addTransaction(readState(req, options.sessionKey), stored));
+  await promisify((cb) => session.save(cb));
+  log('redirecting to the IdP (returnTo=%s%s)', returnTo, start.silentAttempt ? ', silent attempt' : '');
+  res.redirect(302, url.href);
 }

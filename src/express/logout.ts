@@ -70,7 +70,8 @@ export function logoutGetHandler(state: RouterState) {
   };
 }
 
-function modeOf(value: unknown, { options }: RouterState): LogoutMode {
+/** @internal The logout mode asked for, or the one the options imply. */
+export function modeOf(value: unknown, { options }: RouterState): LogoutMode {
   if (value === undefined) return options.idpLogout ? (options.globalLogout ? 'global' : 'client') : 'local';
   if (!MODES.has(value)) {
     throw new EmpowerIDError('ERR_REQUEST_INVALID', 'empowerid: logout "mode" must be local, client or global', { status: 400 });
@@ -84,7 +85,7 @@ function modeOf(value: unknown, { options }: RouterState): LogoutMode {
  * with `id_token_hint`, `post_logout_redirect_uri`, `state` and `global_logout`. If the IdP's
  * metadata is unavailable, the user still ends up logged out locally.
  */
-async function endSession(req: Request, res: Response, { options, client }: RouterState, mode: LogoutMode): Promise<void> {
+export async function endSession(req: Request, res: Response, { options, client }: RouterState, mode: LogoutMode): Promise<void> {
   const session = sessionOf(req);
   const { id_token: idToken, refresh_token: refreshToken, access_token: accessToken } = readState(req, options.sessionKey).tokens ?? {};
   await promisify((cb) => session.destroy(cb));

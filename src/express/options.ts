@@ -13,6 +13,7 @@ import {
 import type { ResponseType } from '../core/client.js';
 import { safeReturnTo } from '../core/return-to.js';
 import type { ErrorPageRenderer } from './error-page.js';
+import type { AfterCallback, GetLoginState } from './hooks.js';
 
 /** Route paths; `false` turns a route off. */
 export interface RouteOptions {
@@ -56,6 +57,12 @@ export interface EmpowerIDOptions extends ClientOptions {
   errorPage?: ErrorPageRenderer;
   /** Extra authorization parameters sent on every login (e.g. `{ acr_values: '…' }`). */
   authorizationParams?: Record<string, string>;
+  /** Runs after a successful callback, before the session is saved: enrich `req.session`, change `returnTo`, or `{ reject: 'reason' }`. */
+  afterCallback?: AfterCallback;
+  /** What to keep across the round trip to the IdP (a small JSON object, kept in the session); `afterCallback` gets it as `loginState`. */
+  getLoginState?: GetLoginState;
+  /** Try a `prompt=none` sign-in once per browser session for visitors who are not signed in here. Default `false`. */
+  attemptSilentLogin?: boolean;
 }
 
 export interface ResolvedEmpowerIDOptions {
@@ -78,6 +85,9 @@ export interface ResolvedEmpowerIDOptions {
   readonly errors: 'render' | 'next';
   readonly errorPage: ErrorPageRenderer | undefined;
   readonly authorizationParams: Readonly<Record<string, string>>;
+  readonly afterCallback: AfterCallback | undefined;
+  readonly getLoginState: GetLoginState | undefined;
+  readonly attemptSilentLogin: boolean;
 }
 
 export const ROUTER_DEFAULTS = {
@@ -93,6 +103,7 @@ export const ROUTER_DEFAULTS = {
   silentReauth: true,
   sessionKey: 'empowerid',
   errors: 'render',
+  attemptSilentLogin: false,
 } as const;
 
 /** Validates `empowerid()` options once; every error names the option. */
@@ -117,6 +128,9 @@ export function resolveEmpowerIDOptions(options: EmpowerIDOptions): ResolvedEmpo
       'postLogoutRedirect',
       'must be a path under baseURL, starting with a single "/" (no "//", "\\" or control characters)',
     );
+  }
+  if (options.attemptSilentLogin === true && routes.callback === false) {
+    throw new ConfigurationError('attemptSilentLogin', 'needs the callback route (routes.callback is false)');
   }
   const authorizationParams = options.authorizationParams ?? {};
   if (typeof authorizationParams !== 'object' || Object.values(authorizationParams).some((v) => typeof v !== 'string')) {
@@ -144,7 +158,16 @@ export function resolveEmpowerIDOptions(options: EmpowerIDOptions): ResolvedEmpo
     errors: oneOf(options, 'errors', ['render', 'next'] as const) ?? ROUTER_DEFAULTS.errors,
     errorPage: options.errorPage,
     authorizationParams: Object.freeze({ ...authorizationParams }),
+    afterCallback: optionalFunction(options, 'afterCallback') as AfterCallback | undefined,
+    getLoginState: optionalFunction(options, 'getLoginState') as GetLoginState | undefined,
+    attemptSilentLogin: optionalBoolean(options, 'attemptSilentLogin') ?? ROUTER_DEFAULTS.attemptSilentLogin,
   });
+}
+
+function optionalFunction(options: object, name: string): unknown {
+  const v = (options as Record<string, unknown>)[name];
+  if (v !== undefined && typeof v !== 'function') throw new ConfigurationError(name, 'must be a function');
+  return v;
 }
 
 function resolveRoutes(value: RouteOptions | undefined): Required<RouteOptions> {

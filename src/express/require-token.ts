@@ -16,7 +16,10 @@ import { verifierFor } from '../core/verifier-registry.js';
 import { BearerError, ConfigurationError, EmpowerIDError } from '../errors.js';
 import type { EmpowerIDRequestContext } from './augment.js';
 import { type RouterState, routerStateOf } from './context.js';
+import { type ClaimCheck, claimChecks, hasWord } from './claim-checks.js';
 import { renderError } from './errors.js';
+import { checkOptionNames, EMPOWERID_OPTION_NAMES, REQUIRE_TOKEN_OPTION_NAMES } from './option-names.js';
+import { reportOnce } from './report.js';
 
 const log = debug('require-token');
 
@@ -24,9 +27,21 @@ const log = debug('require-token');
 export interface RequireTokenOptions extends Partial<ClientOptions>, TokenVerifierOptions {
   /** Scopes the token must all have (tokeninfo `scope`). */
   scopes?: string[];
+  /** Scopes of which the token must have at least one. */
+  anyScopes?: string[];
   /** EmpowerID roles the user must all have, matched against userinfo `business_role_locations`. */
   roles?: string[];
-  /** Anything else: return `true` to allow. */
+  /** Roles of which the user must hold at least one. */
+  anyRoles?: string[];
+  /**
+   * Claim checks ({@link claimEquals}, {@link claimIncludes}, {@link claimCheck}) that must all pass.
+   * They read the tokeninfo answer first, then the userinfo profile.
+   */
+  claims?: ClaimCheck | ClaimCheck[];
+  /**
+   * Anything else: return `true` (or a promise of it) to allow. Receives `{ tokenInfo, profile }`
+   * (the tokeninfo answer and the userinfo profile, so `v.tokenInfo.username`, not `v.username`) and the request.
+   */
   predicate?: (token: VerifiedToken, req: Request) => boolean | Promise<boolean>;
   /** RFC 6750 §2.2: accept `access_token` in a form body. Default `false`. */
   allowBodyToken?: boolean;
@@ -49,8 +64,12 @@ export interface RequireTokenOptions extends Partial<ClientOptions>, TokenVerifi
  * ```
  */
 export function requireToken(options: RequireTokenOptions = {}): RequestHandler & { verifier?: TokenVerifier } {
+  checkOptionNames(options, REQUIRE_TOKEN_OPTION_NAMES, 'requireToken()', EMPOWERID_OPTION_NAMES);
   const scopes = stringList(options.scopes, 'scopes');
+  const anyScopes = stringList(options.anyScopes, 'anyScopes');
   const roles = stringList(options.roles, 'roles');
+  const anyRoles = stringList(options.anyRoles, 'anyRoles');
+  const claims = claimChecks(options.claims, 'claims');
   if (options.predicate !== undefined && typeof options.predicate !== 'function') {
     throw new ConfigurationError('predicate', 'must be a function');
   }
@@ -58,8 +77,8 @@ export function requireToken(options: RequireTokenOptions = {}): RequestHandler 
   const extraction = { allowBody: options.allowBodyToken === true, allowQuery: options.allowQueryToken === true, realm };
   // An API-only service configures its own client; otherwise the guard reuses empowerid()'s.
   const own = options.server !== undefined || options.clientId !== undefined ? standaloneVerifier(options) : undefined;
-  if (roles.length && options.fetchProfile === false) {
-    throw new ConfigurationError('roles', 'needs the userinfo profile; remove fetchProfile: false');
+  if ((roles.length || anyRoles.length) && options.fetchProfile === false) {
+    throw new ConfigurationError(roles.length ? 'roles' : 'anyRoles', 'needs the userinfo profile; remove fetchProfile: false');
   }
   const policyOptions: TokenPolicyOptions = {
     ...(options.fetchProfile !== undefined && { fetchProfile: options.fetchProfile }),
@@ -83,13 +102,18 @@ export function requireToken(options: RequireTokenOptions = {}): RequestHandler 
 
   const fail = (err: unknown, req: Request, res: Response, next: NextFunction) => {
     const e = err instanceof BearerError ? withRealm(err, realm) : err;
+    // Misconfiguration and IdP trouble reach the server log once, whatever the client is answered.
+    if (!(e instanceof BearerError)) reportOnce(e);
     if (options.errors === 'next' || !(e instanceof EmpowerIDError)) next(e);
     else renderError(e, req, res);
   };
-  // Scopes, roles and the predicate; returns a promise only when the predicate does.
+  // Scopes, roles, claims and the predicate; returns a promise only when the predicate does.
   const authorize = (verified: VerifiedToken, req: Request): void | Promise<void> => {
     if (scopes.length) checkScopes(verified, scopes, realm);
+    if (anyScopes.length) checkAnyScope(verified, anyScopes, realm);
     if (roles.length) checkRoles(verified, roles, realm);
+    if (anyRoles.length) checkAnyRole(verified, anyRoles, realm);
+    for (let i = 0; i < claims.length; i++) checkClaim(claims[i] as ClaimCheck, verified, req, realm);
     if (!options.predicate) return attach(req, verified);
     const allowed = options.predicate(verified, req);
     const decide = (ok: boolean) => {
@@ -150,6 +174,29 @@ function checkScopes(verified: VerifiedToken, scopes: string[], realm: string): 
   }
 }
 
+function checkAnyScope(verified: VerifiedToken, scopes: string[], realm: string): void {
+  const granted = verified.tokenInfo.scope;
+  if (typeof granted === 'string') for (let i = 0; i < scopes.length; i++) if (hasWord(granted, scopes[i] as string)) return;
+  log('none of the accepted scopes');
+  throw new BearerError('ERR_BEARER_INSUFFICIENT_SCOPE', `the access token has none of the scopes ${scopes.join(' ')}`, {
+    realm,
+    scope: scopes,
+  });
+}
+
+function checkAnyRole(verified: VerifiedToken, roles: string[], realm: string): void {
+  const held = verified.profile?.business_role_locations;
+  if (Array.isArray(held)) for (let i = 0; i < roles.length; i++) if (held.includes(roles[i] as string)) return;
+  log('none of the accepted roles');
+  throw new BearerError('ERR_BEARER_INSUFFICIENT_SCOPE', `the user has none of the roles ${roles.join(', ')}`, { realm });
+}
+
+function checkClaim(check: ClaimCheck, verified: VerifiedToken, req: Request, realm: string): void {
+  if (check.testToken(verified, req)) return;
+  log('claim check failed: %s', check.description);
+  throw new BearerError('ERR_BEARER_INSUFFICIENT_SCOPE', `the access token does not satisfy ${check.description}`, { realm });
+}
+
 function checkRoles(verified: VerifiedToken, roles: string[], realm: string): void {
   const held = new Set(verified.profile?.business_role_locations ?? []);
   const missing = roles.filter((r) => !held.has(r));
@@ -159,11 +206,18 @@ function checkRoles(verified: VerifiedToken, roles: string[], realm: string): vo
   }
 }
 
+/** @internal The message of a guard that has neither its own IdP settings nor a router before it. */
+export const UNCONFIGURED_GUARD =
+  'empowerid: requireToken() has no identity provider: give it server, clientId and clientSecret (an API-only service), or mount app.use(empowerid({...})) before this route';
+
 const standalone = new Map<string, EmpowerIDClient>();
 // Options of the guard, its policy and its cache: none of them changes which client talks to the IdP.
 const NOT_CLIENT_OPTIONS = new Set([
   'scopes',
+  'anyScopes',
   'roles',
+  'anyRoles',
+  'claims',
   'predicate',
   'allowBodyToken',
   'allowQueryToken',
@@ -201,12 +255,7 @@ function standaloneVerifier(options: RequireTokenOptions): TokenVerifier {
 }
 
 function shared(state: RouterState | undefined, options: TokenVerifierOptions): TokenVerifier {
-  if (!state) {
-    throw new EmpowerIDError(
-      'ERR_CONFIG_INVALID',
-      'empowerid: requireToken() needs server, clientId and clientSecret, or app.use(empowerid({...})) mounted before it',
-    );
-  }
+  if (!state) throw new EmpowerIDError('ERR_CONFIG_INVALID', UNCONFIGURED_GUARD);
   return verifierFor(state.client, options);
 }
 
@@ -237,6 +286,12 @@ class ApiRequestContext implements EmpowerIDRequestContext {
     return Promise.reject(noBrowserSession());
   }
   refresh(): Promise<never> {
+    return Promise.reject(noBrowserSession());
+  }
+  login(): Promise<never> {
+    return Promise.reject(noBrowserSession());
+  }
+  logout(): Promise<never> {
     return Promise.reject(noBrowserSession());
   }
 }

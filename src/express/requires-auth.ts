@@ -1,8 +1,10 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { debug } from '../core/debug.js';
 import { EmpowerIDError } from '../errors.js';
+import { type ClaimCheck, type Claims, claimChecks, isClaimCheck } from './claim-checks.js';
 import { needsRenewal, routerStateOf } from './context.js';
 import { renderError } from './errors.js';
+import { reportOnce } from './report.js';
 import { readState } from './session.js';
 
 const log = debug('requires-auth');
@@ -10,19 +12,31 @@ const log = debug('requires-auth');
 export interface RequiresAuthOptions {
   /** `render` (default): answer 401 JSON / redirect here. `next`: pass the error to `next(err)`. */
   errors?: 'render' | 'next';
+  /**
+   * Checks on the ID-token claims ({@link claimEquals}, {@link claimIncludes}, {@link claimCheck})
+   * that must all pass; a signed-in user who fails one gets a 403 (a page for browsers, JSON otherwise).
+   */
+  claims?: ClaimCheck | ClaimCheck[];
 }
+
+/** @internal Shown when no empowerid() router ran before the guard. */
+export const NO_ROUTER =
+  'empowerid: requiresAuth() found no empowerid() on this request; mount app.use(empowerid({...})) at the root of the app, before this route (mounted under a path, as in app.use("/auth", empowerid(...)), it only sees requests under that path)';
 
 /**
  * Protects browser routes. Browsers (`Accept: text/html`) are sent to the login route with
  * `returnTo`; other requests get a 401 JSON answer. Without a refresh token, an expired access
- * token is renewed by a silent (`prompt=none`) login.
+ * token is renewed by a silent (`prompt=none`) login. Claim checks may be given directly.
  *
  * @example
  * ```ts
  * app.get('/me', requiresAuth(), (req, res) => res.json(req.empowerid.user));
+ * app.get('/admin', requiresAuth(claimIncludes('groups', 'admin')), handler);
  * ```
  */
-export function requiresAuth(options: RequiresAuthOptions = {}): RequestHandler {
+export function requiresAuth(options: RequiresAuthOptions | ClaimCheck | ClaimCheck[] = {}): RequestHandler {
+  const settings: RequiresAuthOptions = isClaimCheck(options) || Array.isArray(options) ? { claims: options } : options;
+  const checks = claimChecks(settings.claims, 'claims');
   return (req: Request, res: Response, next: NextFunction) => {
     const state = routerStateOf(req);
     // Every answer of the guard itself (redirect to login, 401) is never cacheable; the route's own
@@ -30,16 +44,19 @@ export function requiresAuth(options: RequiresAuthOptions = {}): RequestHandler 
     const answer = () => res.set('Cache-Control', 'no-store');
     const fail = (err: EmpowerIDError) => {
       answer();
-      if (options.errors === 'next') next(err);
+      if (settings.errors === 'next') next(err);
       else renderError(err, req, res);
     };
     if (!state) {
-      fail(new EmpowerIDError('ERR_CONFIG_INVALID', 'empowerid: requiresAuth() needs app.use(empowerid({...})) mounted before it'));
+      const err = new EmpowerIDError('ERR_CONFIG_INVALID', NO_ROUTER);
+      reportOnce(err);
+      fail(err);
       return;
     }
     const { loginPath, sessionKey, silentReauth } = state.options;
     const browser = req.method === 'GET' && req.accepts(['json', 'html']) === 'html';
-    const tokens = readState(req, sessionKey).tokens;
+    const stored = readState(req, sessionKey);
+    const tokens = stored.tokens;
     if (!tokens) {
       if (browser && loginPath !== false) {
         answer().redirect(302, `${loginPath}?returnTo=${encodeURIComponent(req.originalUrl)}`);
@@ -52,6 +69,18 @@ export function requiresAuth(options: RequiresAuthOptions = {}): RequestHandler 
       log('access token expiring without a refresh token; silent re-authentication');
       answer().redirect(302, `${loginPath}?prompt=none&returnTo=${encodeURIComponent(req.originalUrl)}`);
       return;
+    }
+    for (let i = 0; i < checks.length; i++) {
+      const check = checks[i] as ClaimCheck;
+      if (!check.test((stored.claims ?? {}) as Claims, req)) {
+        log('claim check failed: %s', check.description);
+        fail(
+          new EmpowerIDError('ERR_ACCESS_DENIED', 'empowerid: you are signed in, but your account is not allowed to open this page', {
+            status: 403,
+          }),
+        );
+        return;
+      }
     }
     next();
   };

@@ -8,8 +8,13 @@ import { errorHandler } from './errors.js';
 import { formBody } from './form-body.js';
 import { loginHandler } from './login.js';
 import { logoutGetHandler, logoutPostHandler } from './logout.js';
+import { deploymentChecks } from './deployment-checks.js';
+import { checkMount } from './mount.js';
+import { checkOptionNames, EMPOWERID_OPTION_NAMES } from './option-names.js';
 import { type EmpowerIDOptions, resolveEmpowerIDOptions } from './options.js';
 import { refreshHandler } from './refresh.js';
+import { reportErrors } from './report.js';
+import { silentLogin } from './silent-login.js';
 
 const log = debug('router');
 let warnedHttp = false;
@@ -26,6 +31,8 @@ let warnedHttp = false;
  * ```
  */
 export function empowerid(options: EmpowerIDOptions): Router & { client: EmpowerIDClient } {
+  // Before any other check: a misspelt `clientSecert` is named as such, not as a missing clientSecret.
+  checkOptionNames(options, EMPOWERID_OPTION_NAMES, 'empowerid()');
   const resolved = resolveEmpowerIDOptions(options);
   const client = new EmpowerIDClient(resolved.client);
   if (resolved.client.server.protocol === 'http:' && !warnedHttp) {
@@ -40,7 +47,10 @@ export function empowerid(options: EmpowerIDOptions): Router & { client: Empower
   const router = express.Router() as Router & { client: EmpowerIDClient };
   const { routes } = resolved;
 
+  router.use(checkMount(resolved));
+  router.use(deploymentChecks(resolved));
   router.use(contextMiddleware(state));
+  if (resolved.attemptSilentLogin) router.use(silentLogin(state));
   const authRoutes = [routes.login, routes.callback, routes.logout, routes.refresh].filter((r): r is string => r !== false);
   // Once for every answer of the auth routes, errors included: they set cookies or carry one-time values.
   if (authRoutes.length) router.all(authRoutes, noStore);
@@ -55,6 +65,7 @@ export function empowerid(options: EmpowerIDOptions): Router & { client: Empower
     router.post(routes.logout, ...logoutPostHandler(state));
   }
   if (routes.refresh) router.post(routes.refresh, refreshHandler(state));
+  router.use(reportErrors());
   if (resolved.errors === 'render') router.use(errorHandler());
   log('routes login=%s callback=%s logout=%s refresh=%s', routes.login, routes.callback, routes.logout, routes.refresh);
 

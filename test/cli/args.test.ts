@@ -81,7 +81,10 @@ describe('parseCliArgs', () => {
     [['jwt-bearer', '--assertion', 'a', '--key', 'k'], /either --assertion or --key/],
     [['launch'], /unknown command "launch"/],
     [[], /a command is required/],
-    [['userinfo', '--tokn', 'x'], /Unknown option '--tokn'/],
+    [['userinfo', '--tokn', 'x'], /^unknown option --tokn \(did you mean --token\?\)$/],
+    [['userinfo', '-t', 'x'], /^unknown option -t$/],
+    [['userinfo', '--token'], /^--token needs a value \(--token <token>\)$/],
+    [['userinfo', '--help=yes'], /^--help takes no value$/],
     [['userinfo', 'extra', '--token', 'x'], /unexpected argument "extra"/],
   ] as [string[], RegExp, Record<string, string>?][])('%j is a usage error', (argv, message, e) => {
     expect(usageError(argv, e ?? env)).toMatch(message);

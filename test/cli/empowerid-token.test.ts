@@ -117,6 +117,17 @@ describe('empowerid-token (built, as a child process)', () => {
     );
   });
 
+  it('--version prints the package version and exits 0', async () => {
+    const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+    expect(await cli(['--version'])).toEqual({ code: 0, stdout: `empowerid-token ${version}\n`, stderr: '' });
+  });
+
+  it('a mistyped flag is named in the CLI’s words, with the nearest flag', async () => {
+    const { code, stderr } = await cli(['introspect', '--tokn', 'abc'], env);
+    expect(code).toBe(2);
+    expect(stderr).toBe('error: ERR_USAGE: unknown option --tokn (did you mean --token?) (see empowerid-token --help)\n');
+  });
+
   it('--help prints the usage on stdout and exits 0', async () => {
     const { code, stdout } = await cli(['--help']);
     expect(code).toBe(0);

@@ -134,6 +134,8 @@ describe('the README', () => {
       require: 'CommonJS',
       isAuthenticated: 'req.empowerid method, typed in EmpowerIDRequestContext',
       fetchProfile: 'req.empowerid method, typed in EmpowerIDRequestContext',
+      login: 'req.empowerid method, typed in EmpowerIDRequestContext',
+      logout: 'req.empowerid method, typed in EmpowerIDRequestContext',
     };
     const prose = readme
       .split(/^```[^\n]*\n[\s\S]*?^```$/m)
