@@ -83,6 +83,7 @@ export function callbackHandler(state: RouterState) {
       settle?.({ sessionId: (req as unknown as { sessionID?: string }).sessionID as string, returnTo });
       res.redirect(302, returnTo);
     } catch (err) {
+      log('callback failed: %s (%s)', (err as { code?: string }).code ?? 'error', (err as Error).message);
       settle?.(undefined);
       // Persist the consumed transaction, so a failed callback cannot be replayed.
       const session = (req as unknown as { session?: { save(cb: () => void): void } }).session;

@@ -82,6 +82,7 @@ export function requireToken(options: RequireTokenOptions = {}): RequestHandler 
   };
 
   const fail = (err: unknown, req: Request, res: Response, next: NextFunction) => {
+    log('%s %s rejected: %s (%s)', req.method, req.path, (err as { code?: string }).code ?? 'error', (err as Error).message);
     const e = err instanceof BearerError ? withRealm(err, realm) : err;
     if (options.errors === 'next' || !(e instanceof EmpowerIDError)) next(e);
     else renderError(e, req, res);
@@ -113,6 +114,7 @@ export function requireToken(options: RequireTokenOptions = {}): RequestHandler 
       key = TokenCache.keyFor(token);
       const cached = binding.verifier.cached(key, binding.policy);
       if (cached) {
+        log('cache hit');
         const pending = authorize(cached, req);
         if (pending)
           pending.then(
@@ -126,6 +128,7 @@ export function requireToken(options: RequireTokenOptions = {}): RequestHandler 
       fail(err, req, res, next);
       return;
     }
+    log('cache miss: asking the IdP');
     binding.verifier
       .verify(token, binding.policy, key)
       .then((verified) => authorize(verified, req))
