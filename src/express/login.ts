@@ -23,6 +23,7 @@ export function loginHandler(state: RouterState) {
         redirectUri: options.redirectUri,
         scope: options.scope,
         responseType: options.responseType,
+        responseMode: options.responseMode,
         extra: { ...options.authorizationParams },
         returnTo,
         ...(prompt && { prompt }),
