@@ -103,6 +103,16 @@ export interface UserInfo {
 type Flavour = 'token' | 'hybrid' | 'implicit' | 'basic';
 const FLAVOUR: Record<ResponseType, Flavour> = { code: 'token', 'code id_token': 'hybrid', 'id_token token': 'implicit' };
 let warnedImplicit = false;
+
+/** @internal The one-time deprecation warning of the implicit flow (RFC 9700 §2.1.2). */
+export function warnImplicitFlow(): void {
+  if (warnedImplicit) return;
+  warnedImplicit = true;
+  process.emitWarning(
+    'empowerid: responseType "id_token token" (the implicit flow) is deprecated by RFC 9700 (OAuth 2.0 Security BCP); use "code"',
+    { type: 'DeprecationWarning', code: 'EMPOWERID_IMPLICIT_FLOW' },
+  );
+}
 const PROTECTED_PARAMS = new Set([
   'state',
   'nonce',
@@ -552,13 +562,7 @@ export class EmpowerIDClient {
     if (metadata.jwks_uri) oidc.enableNonRepudiationChecks(config);
     if (flavour === 'hybrid') oidc.useCodeIdTokenResponseType(config);
     if (flavour === 'implicit') {
-      if (!warnedImplicit) {
-        warnedImplicit = true;
-        process.emitWarning(
-          'empowerid: responseType "id_token token" (the implicit flow) is deprecated by RFC 9700 (OAuth 2.0 Security BCP); use "code"',
-          { type: 'DeprecationWarning', code: 'EMPOWERID_IMPLICIT_FLOW' },
-        );
-      }
+      warnImplicitFlow();
       oidc.useIdTokenResponseType(config);
     }
     return config;

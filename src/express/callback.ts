@@ -6,6 +6,7 @@ import { safeEqual } from '../core/safe-equal.js';
 import { CallbackError } from '../errors.js';
 import { adoptSession, CallbackClaims, type ClaimOutcome } from './callback-claims.js';
 import type { RouterState } from './context.js';
+import { RELAY_FIELD, relay, shouldRelay } from './form-post-relay.js';
 import { applyTokens, promisify, readState, sessionOf, writeState } from './session.js';
 
 const log = debug('callback');
@@ -23,10 +24,11 @@ export function callbackHandler(state: RouterState) {
     let settle: ((outcome: ClaimOutcome | undefined) => void) | undefined;
     try {
       const session = sessionOf(req);
-      const params = (req.method === 'POST' ? req.body : req.query) as Record<string, unknown> | undefined;
-      if (!params || typeof params !== 'object') {
+      const raw = (req.method === 'POST' ? req.body : req.query) as Record<string, unknown> | undefined;
+      if (!raw || typeof raw !== 'object') {
         throw new CallbackError('ERR_CALLBACK_INVALID', 'empowerid: the callback carries no parameters');
       }
+      const { [RELAY_FIELD]: _relayed, ...params } = raw;
       const stateKey = typeof params.state === 'string' && params.state !== '' ? CallbackClaims.keyOf(params.state) : undefined;
       const origin = (req as unknown as { sessionID?: string }).sessionID ?? '';
       // The same callback already being completed for this browser: wait and follow it.
@@ -45,6 +47,11 @@ export function callbackHandler(state: RouterState) {
       }
       const stored = readState(req, options.sessionKey);
       const pending = (stored.transactions ?? []).filter((t) => client.config.clock() - t.createdAt < TRANSACTION_MAX_AGE_MS);
+      if (pending.length === 0 && !stored.tokens && shouldRelay(req, raw)) {
+        log('form_post answer without the session cookie (cross-site POST); relaying it same-site');
+        relay(req, res, raw);
+        return;
+      }
       if (pending.length === 0) {
         // Back after sign-in replays the callback: a signed-in user goes on, nobody else does.
         const done = stateKey === undefined || !stored.tokens ? undefined : stored.completed?.find((c) => safeEqual(c.state, stateKey));
