@@ -65,6 +65,10 @@ export function callbackHandler(state: RouterState) {
         );
       }
       const tx = pick(pending, params);
+      // Tokens asked for by form_post never come in a URL (history, logs, Referer).
+      if (tx.responseMode === 'form_post' && req.method !== 'POST') {
+        throw new CallbackError('ERR_CALLBACK_INVALID', 'empowerid: this login asked for a form_post answer, but the callback came by GET');
+      }
       // Single use, claimed before anything is awaited: a concurrent duplicate waits for this one.
       if (stateKey !== undefined) settle = claims.claim(stateKey, origin);
       writeState(req, options.sessionKey, { ...stored, transactions: pending.filter((t) => t !== tx) });
