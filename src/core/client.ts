@@ -436,6 +436,25 @@ export class EmpowerIDClient {
     return grants.tokenExchange(this, params).then((set) => this.#issued(set));
   }
 
+  /**
+   * @internal Declares that `feature` will need the metadata endpoint `key`: discovery starts now
+   * and, when the provider turns out not to advertise it, a warning (`EMPOWERID_ENDPOINT_MISSING`)
+   * names the feature and the option at startup instead of at the first request.
+   */
+  need(key: keyof oidc.ServerMetadata, option: string, feature: string): void {
+    this.#metadata.get().then(
+      (metadata) => {
+        try {
+          this.#need(metadata, key, option, feature);
+        } catch (err) {
+          log('provider metadata: %s', (err as Error).message);
+          process.emitWarning((err as Error).message, { code: 'EMPOWERID_ENDPOINT_MISSING' });
+        }
+      },
+      () => {},
+    );
+  }
+
   /** The token endpoint's client authentication: the configured one, or chosen from the metadata. */
   async tokenAuthMethod(): Promise<ClientAuthMethod> {
     return this.#method(await this.#metadata.get());

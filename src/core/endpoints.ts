@@ -116,7 +116,13 @@ export class MetadataSource {
         this.#failures = 0;
         this.#lastError = undefined;
         if (this.#timer) clearTimeout(this.#timer);
-        log('discovered issuer=%s', metadata.issuer);
+        log(
+          'discovered issuer=%s provider=%s response_modes=%s auth_methods=%s',
+          metadata.issuer,
+          this.#config.provider,
+          (metadata.response_modes_supported ?? ['(default)']).join(','),
+          (metadata.token_endpoint_auth_methods_supported ?? ['(default)']).join(','),
+        );
         return metadata;
       },
       (err: Error) => {
@@ -149,6 +155,12 @@ export class MetadataSource {
     if (record === undefined) throw new IdPResponseError('empowerid: no discovery document');
     if (this.#config.issuer === undefined && (typeof record.issuer !== 'string' || !record.issuer)) {
       throw new IdPResponseError(`empowerid: the discovery document has no "issuer"`);
+    }
+    // OIDC Discovery §4.3 / RFC 8414 §3.3: the document must be the issuer's own.
+    if (this.#config.provider === 'oidc' && this.#config.issuer === undefined && trimSlash(String(record.issuer)) !== trimSlash(this.#config.server.href)) {
+      throw new IdPResponseError(
+        `empowerid: the discovery document's issuer "${String(record.issuer)}" is not the configured server "${this.#config.server.href}"; set server to the issuer`,
+      );
     }
     const merged = mergeMetadata(this.#config, record);
     if (!merged.jwks_uri) {

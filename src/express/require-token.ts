@@ -198,6 +198,7 @@ function standaloneVerifier(options: RequireTokenOptions): TokenVerifier {
   let client = key === undefined ? undefined : standalone.get(key);
   if (!client) {
     client = new EmpowerIDClient(options as ClientOptions);
+    client.need('introspection_endpoint', 'introspection', 'requireToken() (token introspection)');
     if (key !== undefined) standalone.set(key, client);
   }
   return verifierFor(client, options);

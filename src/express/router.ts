@@ -34,12 +34,13 @@ export function empowerid(options: EmpowerIDOptions): Router & { client: Empower
       code: 'EMPOWERID_INSECURE_HTTP',
     });
   }
+  const { routes } = resolved;
   if (resolved.responseType === 'id_token token') warnImplicitFlow();
   // Discovery starts now, but an IdP that is down must not stop the app from starting.
   client.warmUp();
+  if (resolved.idpLogout && routes.logout) client.need('end_session_endpoint', 'endSession', 'RP-initiated logout (idpLogout)');
   const state: RouterState = { options: resolved, client, refresher: new RefreshCoordinator(client) };
   const router = express.Router() as Router & { client: EmpowerIDClient };
-  const { routes } = resolved;
 
   router.use(contextMiddleware(state));
   const authRoutes = [routes.login, routes.callback, routes.logout, routes.refresh].filter((r): r is string => r !== false);

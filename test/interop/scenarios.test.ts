@@ -222,7 +222,10 @@ describe.each([
     const done = await drive(browser, idp, await browser.navigate(`${appUrl}/logout`));
     expect(new URL(done.url).origin + new URL(done.url).pathname).toBe(`${appUrl}/`);
     const endSession = browser.sent.find((r) => new URL(r.url).hostname === IDP_HOST && new URL(r.url).searchParams.has('id_token_hint'));
-    expect(new URL(endSession?.url ?? 'http://x/').searchParams.get('post_logout_redirect_uri')).toBe(`${appUrl}/`);
+    const endParams = new URL(endSession?.url ?? 'http://x/').searchParams;
+    expect(endParams.get('post_logout_redirect_uri')).toBe(`${appUrl}/`);
+    // global_logout is EmpowerID's own parameter: a standard provider is not sent it.
+    expect(endParams.has('global_logout')).toBe(idp.client.provider !== 'oidc');
     expect((await browser.navigate(`${appUrl}/me`, {})).url).not.toBe(`${appUrl}/me`);
     // Signing in again asks for the password again: no provider session is left.
     const again = await browser.navigate(`${appUrl}/login`);
