@@ -492,9 +492,13 @@ export class EmpowerIDClient {
     const modes = metadata.response_modes_supported ?? ['query', 'fragment'];
     const formPost = modes.includes('form_post');
     if (responseType === 'id_token token') {
-      if (mode === 'query') throw new ConfigurationError('responseMode', 'cannot be "query" for the implicit flow: only form_post is allowed');
+      if (mode === 'query')
+        throw new ConfigurationError('responseMode', 'cannot be "query" for the implicit flow: only form_post is allowed');
       if (!formPost && metadata.response_modes_supported !== undefined) {
-        throw new ConfigurationError('responseType', '"id_token token" needs response_mode=form_post, which the provider does not advertise');
+        throw new ConfigurationError(
+          'responseType',
+          '"id_token token" needs response_mode=form_post, which the provider does not advertise',
+        );
       }
       return 'form_post';
     }

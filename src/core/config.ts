@@ -146,7 +146,11 @@ export function resolveClientConfig(options: ClientOptions): ResolvedClientConfi
   // Until the metadata is known, the method the provider will most likely take (OIDC Discovery's default).
   const clientAuthMethod =
     chosenAuthMethod ??
-    (clientAuthMethodFromMetadata ? (privateKey !== undefined && clientSecret === undefined ? 'private_key_jwt' : 'client_secret_basic') : CLIENT_DEFAULTS.clientAuthMethod);
+    (clientAuthMethodFromMetadata
+      ? privateKey !== undefined && clientSecret === undefined
+        ? 'private_key_jwt'
+        : 'client_secret_basic'
+      : CLIENT_DEFAULTS.clientAuthMethod);
   if (clientAuthMethodFromMetadata && clientSecret === undefined && privateKey === undefined) {
     throw new ConfigurationError('clientSecret', 'is required (or privateKey, for private_key_jwt)');
   }

@@ -157,7 +157,11 @@ export class MetadataSource {
       throw new IdPResponseError(`empowerid: the discovery document has no "issuer"`);
     }
     // OIDC Discovery §4.3 / RFC 8414 §3.3: the document must be the issuer's own.
-    if (this.#config.provider === 'oidc' && this.#config.issuer === undefined && trimSlash(String(record.issuer)) !== trimSlash(this.#config.server.href)) {
+    if (
+      this.#config.provider === 'oidc' &&
+      this.#config.issuer === undefined &&
+      trimSlash(String(record.issuer)) !== trimSlash(this.#config.server.href)
+    ) {
       throw new IdPResponseError(
         `empowerid: the discovery document's issuer "${String(record.issuer)}" is not the configured server "${this.#config.server.href}"; set server to the issuer`,
       );

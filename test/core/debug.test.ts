@@ -31,7 +31,11 @@ describe('debug lines (DEBUG=empowerid-express:*)', () => {
     expect(done.status).toBe(302);
     const me = await agent.get('/me').set('Accept', 'application/json').expect(200);
     const api = express();
-    api.get('/api', requireToken({ server: mock.url, clientId: DEFAULT_CLIENT.clientId, clientSecret: DEFAULT_CLIENT.clientSecret }), (_q, r) => r.send('ok'));
+    api.get(
+      '/api',
+      requireToken({ server: mock.url, clientId: DEFAULT_CLIENT.clientId, clientSecret: DEFAULT_CLIENT.clientSecret }),
+      (_q, r) => r.send('ok'),
+    );
     await request(api).get('/api').set('Authorization', `Bearer ${me.body.accessToken}`).expect(200);
     await request(api).get('/api').set('Authorization', `Bearer ${me.body.accessToken}`).expect(200);
     await request(api).get('/api').set('Authorization', 'Bearer unknown-token').expect(401);
@@ -45,7 +49,10 @@ describe('debug lines (DEBUG=empowerid-express:*)', () => {
       ['require-token', /cache hit/],
       ['require-token', /rejected: ERR_BEARER_INVALID_TOKEN/],
     ] as const) {
-      expect(lines.some((l) => l.includes(`empowerid-express:${scope}`) && decision.test(l)), `${scope} ${decision}`).toBe(true);
+      expect(
+        lines.some((l) => l.includes(`empowerid-express:${scope}`) && decision.test(l)),
+        `${scope} ${decision}`,
+      ).toBe(true);
     }
     expect(text).not.toContain(me.body.accessToken);
     expect(text).not.toContain(DEFAULT_CLIENT.clientSecret);
@@ -56,6 +63,8 @@ describe('debug lines (DEBUG=empowerid-express:*)', () => {
     lines.length = 0;
     const agent = request.agent(buildApp(mock));
     await agent.get('/callback?state=nobody-started-this&code=x').set('Accept', 'application/json').expect(400);
-    expect(lines.some((l) => l.includes('empowerid-express:callback') && /callback failed: ERR_CALLBACK_NO_TRANSACTION/.test(l))).toBe(true);
+    expect(lines.some((l) => l.includes('empowerid-express:callback') && /callback failed: ERR_CALLBACK_NO_TRANSACTION/.test(l))).toBe(
+      true,
+    );
   });
 });

@@ -56,7 +56,9 @@ const metadata = (issuer: string, extra: Record<string, unknown> = {}) => ({
 
 describe("provider: 'oidc'", () => {
   it('discovers at issuer/.well-known/openid-configuration and has only the endpoints the provider advertises', async () => {
-    const op = await fakeProvider('', (iss) => ({ '/.well-known/openid-configuration': metadata(iss, { userinfo_endpoint: `${iss}/me` }) }));
+    const op = await fakeProvider('', (iss) => ({
+      '/.well-known/openid-configuration': metadata(iss, { userinfo_endpoint: `${iss}/me` }),
+    }));
     const client = createClient({ provider: 'oidc', server: op.issuer, clientId: 'app', clientSecret: 's' });
     const m = await client.metadata();
     expect(m.token_endpoint).toBe(`${op.issuer}/token`);
@@ -72,7 +74,10 @@ describe("provider: 'oidc'", () => {
     const op = await fakeProvider('/tenant', (iss) => ({ '/.well-known/oauth-authorization-server/tenant': metadata(iss) }));
     const client = createClient({ provider: 'oidc', server: op.issuer, clientId: 'app', clientSecret: 's' });
     expect((await client.metadata()).issuer).toBe(op.issuer);
-    expect(op.seen.map((r) => r.path)).toEqual(['/tenant/.well-known/openid-configuration', '/.well-known/oauth-authorization-server/tenant']);
+    expect(op.seen.map((r) => r.path)).toEqual([
+      '/tenant/.well-known/openid-configuration',
+      '/.well-known/oauth-authorization-server/tenant',
+    ]);
   });
 
   it('refuses a discovery document for another issuer', async () => {
@@ -112,7 +117,13 @@ describe("provider: 'oidc'", () => {
 
   it('an explicit clientAuthMethod wins over the metadata', async () => {
     const op = await fakeProvider('', (iss) => ({ '/.well-known/openid-configuration': metadata(iss) }));
-    const client = createClient({ provider: 'oidc', server: op.issuer, clientId: 'app', clientSecret: 's', clientAuthMethod: 'client_secret_post' });
+    const client = createClient({
+      provider: 'oidc',
+      server: op.issuer,
+      clientId: 'app',
+      clientSecret: 's',
+      clientAuthMethod: 'client_secret_post',
+    });
     expect(await client.tokenAuthMethod()).toBe('client_secret_post');
   });
 
@@ -127,7 +138,9 @@ describe("provider: 'oidc'", () => {
       process.on('warning', listener);
     });
     const app = express();
-    app.get('/api', requireToken({ provider: 'oidc', server: op.issuer, clientId: 'api', clientSecret: 's' }), (_req, res) => res.send('ok'));
+    app.get('/api', requireToken({ provider: 'oidc', server: op.issuer, clientId: 'api', clientSecret: 's' }), (_req, res) =>
+      res.send('ok'),
+    );
     expect((await warned).message).toMatch(/requireToken\(\).*"introspection_endpoint".*endpoints\.introspection/);
     const res = await request(app).get('/api').set('Authorization', 'Bearer abc');
     expect(res.status).toBe(500);

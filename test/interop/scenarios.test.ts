@@ -90,7 +90,8 @@ async function oidcProviderIdp(): Promise<Idp> {
     async interact(browser, page) {
       if (page.body.includes('op.logoutForm')) return browser.submit(page, { logout: 'yes' }, 'op.logoutForm');
       const prompt = parseForm(page.body)?.fields.prompt;
-      if (page.status !== 200 || !prompt) throw new Error(`unexpected provider page ${page.url} (HTTP ${page.status}): ${page.body.slice(0, 400)}`);
+      if (page.status !== 200 || !prompt)
+        throw new Error(`unexpected provider page ${page.url} (HTTP ${page.status}): ${page.body.slice(0, 400)}`);
       if (prompt === 'login') return browser.submit(page, { login: ALICE.sub, password: 'any-password' });
       return browser.submit(page);
     },
@@ -138,9 +139,13 @@ async function drive(browser: SiteBrowser, idp: Idp, page: SitePage): Promise<Si
   throw new Error(`still not back at the app: ${page.url}`);
 }
 
-async function signIn(browser: SiteBrowser, idp: Idp): Promise<{ page: SitePage; me: { user: Record<string, unknown>; accessToken: string } }> {
+async function signIn(
+  browser: SiteBrowser,
+  idp: Idp,
+): Promise<{ page: SitePage; me: { user: Record<string, unknown>; accessToken: string } }> {
   const page = await drive(browser, idp, await browser.navigate(`${appUrl}/login?returnTo=%2Fme`));
-  if (page.status !== 200 || new URL(page.url).pathname !== '/me') throw new Error(`sign-in ended at ${page.url} (HTTP ${page.status}): ${page.body.slice(0, 400)}`);
+  if (page.status !== 200 || new URL(page.url).pathname !== '/me')
+    throw new Error(`sign-in ended at ${page.url} (HTTP ${page.status}): ${page.body.slice(0, 400)}`);
   return { page, me: JSON.parse(page.body) as { user: Record<string, unknown>; accessToken: string } };
 }
 
