@@ -188,8 +188,7 @@ export function resolveClientConfig(options: ClientOptions): ResolvedClientConfi
   const userinfoStyle = oneOf(options, 'userinfoStyle', ['empowerid', 'bearer']) ?? (standard ? 'bearer' : CLIENT_DEFAULTS.userinfoStyle);
   const empowerIdLayout = `${trimSlash(server.href)}/oauth/.well-known/openid-configuration`;
   // provider: 'oidc' form-encodes Basic (RFC 6749 §2.3.1); so does a client that looks standard.
-  const standardProvider =
-    standard || userinfoStyle === 'bearer' || (discoveryUrl !== undefined && discoveryUrl.href !== empowerIdLayout);
+  const standardProvider = standard || userinfoStyle === 'bearer' || (discoveryUrl !== undefined && discoveryUrl.href !== empowerIdLayout);
   const basicEncoding = oneOf(options, 'basicEncoding', ['literal', 'form']) ?? (standardProvider ? 'form' : 'literal');
   if (basicEncoding === 'literal' && clientId.includes(':')) {
     throw new ConfigurationError(

@@ -224,7 +224,9 @@ describe.each([
     mountApp(idp);
     const browser = new SiteBrowser();
     await signIn(browser, idp);
-    const done = await drive(browser, idp, await browser.navigate(`${appUrl}/logout`));
+    // A typed /logout is not same-origin: the app asks for confirmation with a form that POSTs.
+    const confirm = await browser.navigate(`${appUrl}/logout`);
+    const done = await drive(browser, idp, await browser.submit(confirm));
     expect(new URL(done.url).origin + new URL(done.url).pathname).toBe(`${appUrl}/`);
     const endSession = browser.sent.find((r) => new URL(r.url).hostname === IDP_HOST && new URL(r.url).searchParams.has('id_token_hint'));
     const endParams = new URL(endSession?.url ?? 'http://x/').searchParams;

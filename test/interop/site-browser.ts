@@ -31,6 +31,14 @@ export interface SentRequest {
 }
 
 const site = (u: URL) => u.hostname;
+
+/** Fetch Metadata's Sec-Fetch-Site for one hop of a navigation. */
+function fetchSite(from: string | undefined, target: URL, crossSite: boolean): string {
+  if (crossSite) return 'cross-site';
+  if (from === undefined) return 'none';
+  if (from !== undefined && new URL(from).origin === target.origin) return 'same-origin';
+  return 'same-site';
+}
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 export class SiteBrowser {
@@ -57,7 +65,9 @@ export class SiteBrowser {
       if (initiator !== undefined && site(current) !== initiator) crossSite = true;
       const cookies = this.#select(current, method, crossSite);
       this.sent.push({ method, url: current.href, crossSite, cookies: cookies.map((c) => c.name) });
-      const headers: Record<string, string> = { accept: 'text/html' };
+      const headers: Record<string, string> = { accept: 'text/html', 'sec-fetch-site': fetchSite(init.from, current, crossSite) };
+      // Browsers send Origin with a form POST: the initiator's, "null" after a cross-site redirect.
+      if (method === 'POST' && init.from !== undefined) headers.origin = hop === 0 ? new URL(init.from).origin : 'null';
       if (cookies.length) headers.cookie = cookies.map((c) => `${c.name}=${c.value}`).join('; ');
       if (body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
       const res = await fetch(current, { method, headers, ...(body !== undefined && { body }), redirect: 'manual' });
