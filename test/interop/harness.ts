@@ -221,16 +221,13 @@ export async function startOidcProvider(setup: ProviderSetup = {}): Promise<Test
   });
 }
 
-/** The options a user would give the library for a standard provider such as Asgardeo. */
+/**
+ * The options a user gives the library for a standard provider such as Asgardeo: one switch, the
+ * issuer and the client's credentials. Discovery, client authentication (client_secret_basic,
+ * from token_endpoint_auth_methods_supported), bearer userinfo and form-encoded Basic follow.
+ */
 export function standardProviderOptions(op: TestProvider) {
-  return {
-    server: op.issuer,
-    discoveryUrl: op.discoveryUrl,
-    clientId: CLIENT_ID,
-    clientSecret: CLIENT_SECRET,
-    clientAuthMethod: 'client_secret_basic',
-    userinfoStyle: 'bearer',
-  } as const;
+  return { provider: 'oidc', server: op.issuer, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET } as const;
 }
 
 export interface Page {
