@@ -13,10 +13,11 @@ export {
   type EndSessionRequest,
   type IntrospectionResponse,
   type LoginTransaction,
+  type ResponseMode,
   type ResponseType,
   type UserInfo,
 } from './core/client.js';
-export type { BasicEncoding, ClientAuthMethod, ClientOptions, EndpointOverrides } from './core/config.js';
+export type { BasicEncoding, ClientAuthMethod, ClientOptions, EndpointOverrides, ProviderKind } from './core/config.js';
 export type { TokenSet } from './core/tokens.js';
 export { createPooledFetch } from './core/http.js';
 export {

@@ -1,6 +1,7 @@
 import * as oidc from 'openid-client';
-import { CallbackError, OAuthError } from '../errors.js';
-import { type ClientOptions, type ResolvedClientConfig, resolveClientConfig } from './config.js';
+import { CallbackError, ConfigurationError, OAuthError } from '../errors.js';
+import { checkAtHash } from './at-hash.js';
+import { type ClientAuthMethod, type ClientOptions, type ResolvedClientConfig, resolveClientConfig } from './config.js';
 import { basicAuth, clientSecretBasic } from './basic-auth.js';
 import { debug } from './debug.js';
 import { checkPrivateKey, toCryptoKey } from './private-key.js';
@@ -16,8 +17,18 @@ import { SignInIndex } from './sign-ins.js';
 
 const log = debug('client');
 
-/** `code` (default) or EmpowerID's hybrid `code id_token` (answered in the query string). */
-export type ResponseType = 'code' | 'code id_token';
+/**
+ * `code` (default), the hybrid `code id_token`, or the implicit `id_token token` (EmpowerID's
+ * docs; RFC 9700 advises against it, so it is an explicit opt-in, answered by `form_post` only).
+ */
+export type ResponseType = 'code' | 'code id_token' | 'id_token token';
+
+/**
+ * How the authorization response comes back. `auto` (default): `form_post` for hybrid and implicit
+ * when the provider advertises it, otherwise the query string (EmpowerID's hybrid habit); `query`:
+ * no `response_mode` sent, as EmpowerID documents; `form_post`: always ask for it.
+ */
+export type ResponseMode = 'auto' | 'query' | 'form_post';
 
 /** Everything the callback needs to finish a login; kept server-side (in the session) only. */
 export interface LoginTransaction {
@@ -26,6 +37,8 @@ export interface LoginTransaction {
   codeVerifier: string;
   redirectUri: string;
   responseType: ResponseType;
+  /** `form_post` when the response was asked for as a form POST; absent: the query string. */
+  responseMode?: 'form_post';
   /** Milliseconds since the epoch. */
   createdAt: number;
   returnTo?: string;
@@ -36,6 +49,8 @@ export interface AuthorizationRequest {
   redirectUri: string;
   scope?: string;
   responseType?: ResponseType;
+  /** Default `auto`. See {@link ResponseMode}. */
+  responseMode?: ResponseMode;
   prompt?: string;
   /** More authorization parameters (e.g. `login_hint`, `acr_values`). Cannot override PKCE, state or nonce. */
   extra?: Record<string, string>;
@@ -85,7 +100,19 @@ export interface UserInfo {
   [claim: string]: unknown;
 }
 
-type Flavour = 'token' | 'hybrid' | 'basic';
+type Flavour = 'token' | 'hybrid' | 'implicit' | 'basic';
+const FLAVOUR: Record<ResponseType, Flavour> = { code: 'token', 'code id_token': 'hybrid', 'id_token token': 'implicit' };
+let warnedImplicit = false;
+
+/** @internal The one-time deprecation warning of the implicit flow (RFC 9700 §2.1.2). */
+export function warnImplicitFlow(): void {
+  if (warnedImplicit) return;
+  warnedImplicit = true;
+  process.emitWarning(
+    'empowerid: responseType "id_token token" (the implicit flow) is deprecated by RFC 9700 (OAuth 2.0 Security BCP); use "code"',
+    { type: 'DeprecationWarning', code: 'EMPOWERID_IMPLICIT_FLOW' },
+  );
+}
 const PROTECTED_PARAMS = new Set([
   'state',
   'nonce',
@@ -94,6 +121,7 @@ const PROTECTED_PARAMS = new Set([
   'client_id',
   'redirect_uri',
   'response_type',
+  'response_mode',
 ]);
 
 /**
@@ -160,7 +188,8 @@ export class EmpowerIDClient {
    */
   async startLogin(request: AuthorizationRequest): Promise<{ url: URL; transaction: LoginTransaction }> {
     const responseType = request.responseType ?? 'code';
-    const config = await this.configuration(responseType === 'code id_token' ? 'hybrid' : 'token');
+    const config = await this.configuration(FLAVOUR[responseType] ?? 'token');
+    const responseMode = this.#responseMode(config.serverMetadata(), responseType, request.responseMode ?? 'auto');
     const codeVerifier = oidc.randomPKCECodeVerifier();
     const transaction: LoginTransaction = {
       state: oidc.randomState(),
@@ -168,6 +197,7 @@ export class EmpowerIDClient {
       codeVerifier,
       redirectUri: request.redirectUri,
       responseType,
+      ...(responseMode === 'form_post' && { responseMode }),
       createdAt: this.config.clock(),
       ...(request.returnTo !== undefined && { returnTo: request.returnTo }),
       ...(request.prompt !== undefined && { prompt: request.prompt }),
@@ -183,9 +213,15 @@ export class EmpowerIDClient {
       code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
       code_challenge_method: 'S256',
     });
+    // The implicit flow has no code, so PKCE has nothing to bind.
+    if (responseType === 'id_token token') {
+      delete params.code_challenge;
+      delete params.code_challenge_method;
+    }
+    if (responseMode === 'form_post') params.response_mode = 'form_post';
     if (request.prompt) params.prompt = request.prompt;
     const url = oidc.buildAuthorizationUrl(config, params);
-    log('authorization request response_type=%s prompt=%s', responseType, request.prompt ?? '-');
+    log('login: response_type=%s response_mode=%s prompt=%s', responseType, responseMode, request.prompt ?? '-');
     return { url, transaction };
   }
 
@@ -208,6 +244,7 @@ export class EmpowerIDClient {
     if (!safeEqual(p.state, transaction.state)) {
       throw new CallbackError('ERR_STATE_MISMATCH', 'empowerid: the callback "state" does not match the login request');
     }
+    if (transaction.responseType === 'id_token token') return this.#implicit(p, transaction);
     if (!p.code) throw new CallbackError('ERR_CALLBACK_INVALID', 'empowerid: the callback has no "code" parameter');
     const hybrid = transaction.responseType === 'code id_token';
     if (hybrid && !p.id_token) {
@@ -249,17 +286,20 @@ export class EmpowerIDClient {
   /** RP-initiated logout URL, with EmpowerID's `global_logout`. */
   async endSessionUrl(request: EndSessionRequest = {}): Promise<URL> {
     const config = await this.configuration('token');
+    this.#need(config.serverMetadata(), 'end_session_endpoint', 'endSession', 'RP-initiated logout');
     const params: Record<string, string> = {};
     if (request.idTokenHint) params.id_token_hint = request.idTokenHint;
     if (request.postLogoutRedirectUri) params.post_logout_redirect_uri = request.postLogoutRedirectUri;
     if (request.state) params.state = request.state;
-    if (request.globalLogout !== undefined) params.global_logout = String(request.globalLogout);
+    // global_logout is EmpowerID's own parameter; a standard provider gets only the standard ones.
+    if (request.globalLogout !== undefined && this.config.provider === 'empowerid') params.global_logout = String(request.globalLogout);
     return oidc.buildEndSessionUrl(config, params);
   }
 
   /** RFC 7662 introspection at EmpowerID's tokeninfo endpoint (HTTP Basic client credentials). */
   async introspect(token: string, tokenTypeHint: 'access_token' | 'refresh_token' = 'access_token'): Promise<IntrospectionResponse> {
     const config = await this.configuration('basic');
+    this.#need(config.serverMetadata(), 'introspection_endpoint', 'introspection', 'token introspection (requireToken())');
     try {
       return (await oidc.tokenIntrospection(config, token, { token_type_hint: tokenTypeHint })) as IntrospectionResponse;
     } catch (err) {
@@ -270,6 +310,7 @@ export class EmpowerIDClient {
   /** RFC 7009 revocation at EmpowerID's tokenrevoke endpoint (HTTP Basic client credentials). */
   async revoke(token: string, tokenTypeHint: 'access_token' | 'refresh_token' = 'access_token'): Promise<void> {
     const config = await this.configuration('basic');
+    this.#need(config.serverMetadata(), 'revocation_endpoint', 'revocation', 'token revocation');
     try {
       await oidc.tokenRevocation(config, token, { token_type_hint: tokenTypeHint });
     } catch (err) {
@@ -318,7 +359,7 @@ export class EmpowerIDClient {
    */
   async userinfo(accessToken: string): Promise<UserInfo> {
     const metadata = await this.metadata();
-    const endpoint = metadata.userinfo_endpoint as string;
+    const endpoint = this.#need(metadata, 'userinfo_endpoint', 'userinfo', 'the userinfo profile');
     const headers: Record<string, string> = { accept: 'application/json' };
     let body: string | undefined;
     if (this.config.userinfoStyle === 'empowerid') {
@@ -395,12 +436,129 @@ export class EmpowerIDClient {
     return grants.tokenExchange(this, params).then((set) => this.#issued(set));
   }
 
-  // tokeninfo, tokenrevoke and token exchange take HTTP Basic whatever the token endpoint uses,
-  // written in the configured basicEncoding (EmpowerID: the literal pair).
+  /**
+   * @internal Declares that `feature` will need the metadata endpoint `key`: discovery starts now
+   * and, when the provider turns out not to advertise it, a warning (`EMPOWERID_ENDPOINT_MISSING`)
+   * names the feature and the option at startup instead of at the first request.
+   */
+  need(key: keyof oidc.ServerMetadata, option: string, feature: string): void {
+    this.#metadata.get().then(
+      (metadata) => {
+        try {
+          this.#need(metadata, key, option, feature);
+        } catch (err) {
+          log('provider metadata: %s', (err as Error).message);
+          process.emitWarning((err as Error).message, { code: 'EMPOWERID_ENDPOINT_MISSING' });
+        }
+      },
+      () => {},
+    );
+  }
+
+  /** The token endpoint's client authentication: the configured one, or chosen from the metadata. */
+  async tokenAuthMethod(): Promise<ClientAuthMethod> {
+    return this.#method(await this.#metadata.get());
+  }
+
+  #method(metadata: oidc.ServerMetadata): ClientAuthMethod {
+    const c = this.config;
+    if (!c.clientAuthMethodFromMetadata) return c.clientAuthMethod;
+    // OIDC Discovery §3: absent, the provider takes client_secret_basic.
+    const supported = metadata.token_endpoint_auth_methods_supported ?? ['client_secret_basic'];
+    const order: ClientAuthMethod[] = c.privateKey !== undefined ? ['private_key_jwt'] : [];
+    if (c.clientSecret !== undefined) order.push('client_secret_basic', 'client_secret_post');
+    const chosen = order.find((m) => supported.includes(m));
+    if (!chosen) {
+      throw new ConfigurationError(
+        'clientAuthMethod',
+        `cannot be chosen: the provider supports ${supported.join(', ')} at the token endpoint; give a matching clientSecret or privateKey, or set clientAuthMethod`,
+      );
+    }
+    return chosen;
+  }
+
+  /** A metadata endpoint a feature needs, or an error naming the feature and the option to set. */
+  #need(metadata: oidc.ServerMetadata, key: keyof oidc.ServerMetadata, option: string, feature: string): string {
+    const value = metadata[key];
+    if (typeof value === 'string' && value) return value;
+    throw new ConfigurationError(
+      `endpoints.${option}`,
+      `is needed for ${feature}, but the provider's metadata has no "${key}"; set endpoints.${option} or turn the feature off`,
+    );
+  }
+
+  /** Which response mode a login asks for; throws when the answer could never reach the server. */
+  #responseMode(metadata: oidc.ServerMetadata, responseType: ResponseType, mode: ResponseMode): 'query' | 'form_post' {
+    const modes = metadata.response_modes_supported ?? ['query', 'fragment'];
+    const formPost = modes.includes('form_post');
+    if (responseType === 'id_token token') {
+      if (mode === 'query')
+        throw new ConfigurationError('responseMode', 'cannot be "query" for the implicit flow: only form_post is allowed');
+      if (!formPost && metadata.response_modes_supported !== undefined) {
+        throw new ConfigurationError(
+          'responseType',
+          '"id_token token" needs response_mode=form_post, which the provider does not advertise',
+        );
+      }
+      return 'form_post';
+    }
+    if (mode === 'form_post') return 'form_post';
+    if (mode === 'query' || responseType === 'code') return 'query';
+    if (formPost) return 'form_post';
+    // A standard provider answers hybrid in the fragment, which never reaches the server.
+    if (this.config.provider === 'oidc') {
+      throw new ConfigurationError(
+        'responseType',
+        '"code id_token" needs response_mode=form_post, which the provider does not advertise (a hybrid answer in the fragment never reaches the server); use "code"',
+      );
+    }
+    return 'query';
+  }
+
+  /**
+   * The implicit `id_token token` answer: the ID token fully validated by openid-client (signature
+   * against the JWKS, iss, aud, exp, iat, nonce, state), then `at_hash` against the access token,
+   * which OIDC Core §3.2.2.10 requires here.
+   */
+  async #implicit(p: Record<string, string>, transaction: LoginTransaction): Promise<TokenSet> {
+    if (!p.id_token) throw new CallbackError('ERR_ID_TOKEN_INVALID', 'empowerid: the implicit answer has no id_token');
+    if (!p.access_token) throw new CallbackError('ERR_CALLBACK_INVALID', 'empowerid: the implicit answer has no access_token');
+    const config = await this.configuration('implicit');
+    const current = new URL(transaction.redirectUri);
+    current.hash = new URLSearchParams(p).toString();
+    let claims: oidc.IDToken;
+    try {
+      claims = await oidc.implicitAuthentication(config, current, transaction.nonce, { expectedState: transaction.state });
+    } catch (err) {
+      throw mapError(err, 'the authorization response', 'callback');
+    }
+    if (claims.at_hash === undefined) {
+      throw new CallbackError('ERR_ID_TOKEN_INVALID', 'empowerid: the ID token was rejected: the implicit flow requires at_hash');
+    }
+    checkAtHash(p.id_token, p.access_token, claims.at_hash);
+    const now = this.config.clock();
+    const expiresIn = Number(p.expires_in);
+    const set: TokenSet = {
+      access_token: p.access_token,
+      token_type: p.token_type ?? 'Bearer',
+      id_token: p.id_token,
+      claims,
+      ...(p.scope !== undefined && { scope: p.scope }),
+      ...(Number.isFinite(expiresIn) && expiresIn > 0 && { expires_in: expiresIn, expires_at: now + expiresIn * 1000 }),
+    };
+    return this.#issued(set);
+  }
+
+  // EmpowerID: tokeninfo, tokenrevoke and token exchange take HTTP Basic whatever the token
+  // endpoint uses, written in the configured basicEncoding (EmpowerID: the literal pair). A
+  // standard provider authenticates the client the same way everywhere.
   async #auth(flavour: Flavour): Promise<oidc.ClientAuth> {
     const c = this.config;
-    if (flavour === 'basic' || c.clientAuthMethod === 'client_secret_basic') return clientSecretBasic(c.clientSecret, c.basicEncoding);
-    if (c.clientAuthMethod === 'private_key_jwt') return oidc.PrivateKeyJwt(await toCryptoKey(c.privateKey));
+    const method = this.#method(await this.#metadata.get());
+    if ((flavour === 'basic' && c.provider === 'empowerid') || method === 'client_secret_basic') {
+      return clientSecretBasic(c.clientSecret, c.basicEncoding);
+    }
+    if (method === 'private_key_jwt') return oidc.PrivateKeyJwt(await toCryptoKey(c.privateKey));
     return oidc.ClientSecretPost(c.clientSecret);
   }
 
@@ -426,6 +584,10 @@ export class EmpowerIDClient {
     // token signed by another key or with alg "none" must never start a session.
     if (metadata.jwks_uri) oidc.enableNonRepudiationChecks(config);
     if (flavour === 'hybrid') oidc.useCodeIdTokenResponseType(config);
+    if (flavour === 'implicit') {
+      warnImplicitFlow();
+      oidc.useIdTokenResponseType(config);
+    }
     return config;
   }
 }

@@ -18,18 +18,36 @@ export interface EndpointOverrides {
   jwks?: string;
 }
 
+/**
+ * `empowerid` (default): EmpowerID's endpoint layout, discovery below `/oauth`, its client
+ * authentication and userinfo habits. `oidc`: any standard OpenID provider — `server` is the
+ * issuer, discovery at `issuer/.well-known/openid-configuration` (then RFC 8414's
+ * `/.well-known/oauth-authorization-server`), and endpoints, client authentication, response modes
+ * and userinfo style taken from its metadata.
+ */
+export type ProviderKind = 'empowerid' | 'oidc';
+
 /** Options shared by `createClient`, `empowerid()` and `requireToken()`. */
 export interface ClientOptions {
-  /** EmpowerID base URL, e.g. `https://eid.example.com`. Endpoints are derived from it. */
+  /** Which kind of provider `server` is. Default `empowerid`. */
+  provider?: ProviderKind;
+  /** EmpowerID base URL (e.g. `https://eid.example.com`), or the issuer URL when `provider` is `oidc`. */
   server: string;
   clientId: string;
   /** Required for `client_secret_post` / `client_secret_basic`, and for tokeninfo, tokenrevoke, userinfo. */
   clientSecret?: string;
-  /** Default `client_secret_post`, as EmpowerID documents. */
+  /**
+   * Default `client_secret_post`, as EmpowerID documents. With `provider: 'oidc'`: chosen from the
+   * metadata's `token_endpoint_auth_methods_supported` (`private_key_jwt` when a `privateKey` is
+   * given, else `client_secret_basic`, else `client_secret_post`).
+   */
   clientAuthMethod?: ClientAuthMethod;
   /** PEM (PKCS#8) private key or KeyObject, for `private_key_jwt`. */
   privateKey?: string | KeyObject;
-  /** Discovery document URL. Default `${server}/oauth/.well-known/openid-configuration`. */
+  /**
+   * Discovery document URL. Default `${server}/oauth/.well-known/openid-configuration`; with
+   * `provider: 'oidc'`, `${server}/.well-known/openid-configuration` falling back to RFC 8414.
+   */
   discoveryUrl?: string;
   /** `false` skips discovery: then `issuer` and `endpoints.jwks` must be given. Default `true`. */
   discovery?: boolean;
@@ -44,7 +62,7 @@ export interface ClientOptions {
   clockToleranceSeconds?: number;
   /** A `fetch` to use for every IdP request. Default: a pooled keep-alive client (undici). */
   fetch?: typeof globalThis.fetch;
-  /** `empowerid` (POST, Basic client credentials, `access_token` form field) or `bearer`. */
+  /** `empowerid` (POST, Basic client credentials, `access_token` form field) or `bearer` (default with `provider: 'oidc'`). */
   userinfoStyle?: 'empowerid' | 'bearer';
   /** Expected ID-token signing algorithm. Default `RS256`. */
   idTokenSigningAlg?: string;
@@ -65,12 +83,17 @@ export interface ClientOptions {
 }
 
 export interface ResolvedClientConfig {
+  readonly provider: ProviderKind;
   readonly server: URL;
   readonly clientId: string;
   readonly clientSecret: string | undefined;
   readonly clientAuthMethod: ClientAuthMethod;
+  /** True when `clientAuthMethod` is to be chosen from the provider metadata (`provider: 'oidc'`, not given). */
+  readonly clientAuthMethodFromMetadata: boolean;
   readonly privateKey: string | KeyObject | undefined;
   readonly discoveryUrl: URL | undefined;
+  /** RFC 8414 discovery, tried when `discoveryUrl` (the default one, `provider: 'oidc'`) answers 404. */
+  readonly discoveryFallbackUrl: URL | undefined;
   readonly issuer: string | undefined;
   readonly endpoints: Readonly<EndpointOverrides>;
   readonly allowInsecureHttp: boolean;
@@ -86,6 +109,7 @@ export interface ResolvedClientConfig {
 
 /** The one table of defaults. */
 export const CLIENT_DEFAULTS = {
+  provider: 'empowerid',
   clientAuthMethod: 'client_secret_post',
   timeoutMs: 5000,
   clockToleranceSeconds: 60,
@@ -109,15 +133,27 @@ export function resolveClientConfig(options: ClientOptions): ResolvedClientConfi
   if (options === null || typeof options !== 'object') {
     throw new ConfigurationError('options', 'must be an object');
   }
+  const provider = oneOf(options, 'provider', ['empowerid', 'oidc'] as const) ?? CLIENT_DEFAULTS.provider;
+  const standard = provider === 'oidc';
   const allowInsecureHttp = optionalBoolean(options, 'allowInsecureHttp') ?? false;
   const server = url('server', requiredString(options, 'server'), allowInsecureHttp);
   if (server.search || server.hash) throw new ConfigurationError('server', 'must not contain a query or fragment');
   const clientId = requiredString(options, 'clientId');
   const clientSecret = optionalString(options, 'clientSecret');
-  const clientAuthMethod =
-    oneOf(options, 'clientAuthMethod', ['client_secret_post', 'client_secret_basic', 'private_key_jwt']) ??
-    CLIENT_DEFAULTS.clientAuthMethod;
+  const chosenAuthMethod = oneOf(options, 'clientAuthMethod', ['client_secret_post', 'client_secret_basic', 'private_key_jwt']);
   const privateKey = options.privateKey;
+  const clientAuthMethodFromMetadata = standard && chosenAuthMethod === undefined;
+  // Until the metadata is known, the method the provider will most likely take (OIDC Discovery's default).
+  const clientAuthMethod =
+    chosenAuthMethod ??
+    (clientAuthMethodFromMetadata
+      ? privateKey !== undefined && clientSecret === undefined
+        ? 'private_key_jwt'
+        : 'client_secret_basic'
+      : CLIENT_DEFAULTS.clientAuthMethod);
+  if (clientAuthMethodFromMetadata && clientSecret === undefined && privateKey === undefined) {
+    throw new ConfigurationError('clientSecret', 'is required (or privateKey, for private_key_jwt)');
+  }
   if (clientAuthMethod === 'private_key_jwt') {
     if (privateKey === undefined || (typeof privateKey !== 'string' && typeof privateKey !== 'object')) {
       throw new ConfigurationError('privateKey', 'is required when clientAuthMethod is "private_key_jwt"');
@@ -135,17 +171,24 @@ export function resolveClientConfig(options: ClientOptions): ResolvedClientConfi
       throw new ConfigurationError('endpoints.jwks', 'is required when discovery is false');
     }
   }
+  const givenDiscoveryUrl = optionalString(options, 'discoveryUrl');
   const discoveryUrl = discovery
     ? url(
         'discoveryUrl',
-        optionalString(options, 'discoveryUrl') ?? `${trimSlash(server.href)}/oauth/.well-known/openid-configuration`,
+        givenDiscoveryUrl ?? `${trimSlash(server.href)}${standard ? '' : '/oauth'}/.well-known/openid-configuration`,
         allowInsecureHttp,
       )
     : undefined;
+  // RFC 8414 §3.1: the well-known segment goes between the host and the issuer's path.
+  const discoveryFallbackUrl =
+    discovery && standard && givenDiscoveryUrl === undefined
+      ? new URL(`${server.origin}/.well-known/oauth-authorization-server${trimSlash(server.pathname)}`)
+      : undefined;
 
-  const userinfoStyle = oneOf(options, 'userinfoStyle', ['empowerid', 'bearer']) ?? CLIENT_DEFAULTS.userinfoStyle;
+  const userinfoStyle = oneOf(options, 'userinfoStyle', ['empowerid', 'bearer']) ?? (standard ? 'bearer' : CLIENT_DEFAULTS.userinfoStyle);
   const empowerIdLayout = `${trimSlash(server.href)}/oauth/.well-known/openid-configuration`;
-  const standardProvider = userinfoStyle === 'bearer' || (discoveryUrl !== undefined && discoveryUrl.href !== empowerIdLayout);
+  // provider: 'oidc' form-encodes Basic (RFC 6749 §2.3.1); so does a client that looks standard.
+  const standardProvider = standard || userinfoStyle === 'bearer' || (discoveryUrl !== undefined && discoveryUrl.href !== empowerIdLayout);
   const basicEncoding = oneOf(options, 'basicEncoding', ['literal', 'form']) ?? (standardProvider ? 'form' : 'literal');
   if (basicEncoding === 'literal' && clientId.includes(':')) {
     throw new ConfigurationError(
@@ -163,12 +206,15 @@ export function resolveClientConfig(options: ClientOptions): ResolvedClientConfi
     throw new ConfigurationError('clock', 'must be a function returning milliseconds');
 
   return Object.freeze({
+    provider,
     server,
     clientId,
     clientSecret,
     clientAuthMethod,
+    clientAuthMethodFromMetadata,
     privateKey,
     discoveryUrl,
+    discoveryFallbackUrl,
     issuer,
     endpoints: Object.freeze(endpoints),
     allowInsecureHttp,

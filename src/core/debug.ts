@@ -1,13 +1,29 @@
 import { debuglog } from 'node:util';
+import createDebug from 'debug';
 
-const base = debuglog('empowerid');
+/** The namespace prefix: `DEBUG=empowerid-express:*`, next to `express:*` and `express-session`. */
+export const DEBUG_NAMESPACE = 'empowerid-express';
+
+const nodeDebug = debuglog('empowerid');
+// A JWT (three base64url parts) or a long opaque value that looks like a bearer token: a last line
+// of defence so a mistaken argument never writes a credential into a log.
+const CREDENTIAL = /\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*|\b[A-Za-z0-9_-]{40,}\b/g;
+
+function scrub(value: unknown): unknown {
+  return typeof value === 'string' ? value.replace(CREDENTIAL, '[redacted]') : value;
+}
 
 /**
- * Debug lines under one namespace: enable with `NODE_DEBUG=empowerid`. Node's own switch, so the
- * library reads no environment itself. Never pass a token or secret to these lines.
+ * Debug lines under `empowerid-express:<scope>`, switched on the way Express's own are
+ * (`DEBUG=empowerid-express:*`); `NODE_DEBUG=empowerid` keeps working. The `debug` package reads
+ * the environment, not this library. One line per decision; never pass a token or secret.
  */
 export function debug(scope: string): (format: string, ...args: unknown[]) => void {
+  const line = createDebug(`${DEBUG_NAMESPACE}:${scope}`);
   return (format, ...args) => {
-    if (base.enabled) base(`[${scope}] ${format}`, ...args);
+    if (!line.enabled && !nodeDebug.enabled) return;
+    const safe = args.map(scrub);
+    if (line.enabled) line(format, ...safe);
+    if (nodeDebug.enabled) nodeDebug(`[${scope}] ${format}`, ...safe);
   };
 }

@@ -37,14 +37,18 @@ export function jwtBearerAudience(server: URL): string {
   return `${trimSlash(server.href)}/WebIdPForms/OAuth/v2`;
 }
 
-/** Precedence: explicit overrides, then the discovery document, then EmpowerID's layout. */
+/**
+ * Precedence: explicit overrides, then the discovery document, then (EmpowerID only) its layout.
+ * A standard provider has exactly the endpoints it advertises.
+ */
 export function mergeMetadata(config: ResolvedClientConfig, discovered: Record<string, unknown> | undefined): ServerMetadata {
   const layout = empowerIdLayout(config.server);
+  const standard = config.provider === 'oidc';
   const pick = (override: string | undefined, key: keyof typeof layout | 'jwks_uri'): string | undefined => {
     if (override) return override;
     const d = discovered?.[key];
     if (typeof d === 'string' && d) return d;
-    return key === 'jwks_uri' ? undefined : layout[key];
+    return key === 'jwks_uri' || standard ? undefined : layout[key];
   };
   const o = config.endpoints;
   const issuer = config.issuer ?? (discovered?.issuer as string);
@@ -112,7 +116,13 @@ export class MetadataSource {
         this.#failures = 0;
         this.#lastError = undefined;
         if (this.#timer) clearTimeout(this.#timer);
-        log('discovered issuer=%s', metadata.issuer);
+        log(
+          'discovered issuer=%s provider=%s response_modes=%s auth_methods=%s',
+          metadata.issuer,
+          this.#config.provider,
+          (metadata.response_modes_supported ?? ['(default)']).join(','),
+          (metadata.token_endpoint_auth_methods_supported ?? ['(default)']).join(','),
+        );
         return metadata;
       },
       (err: Error) => {
@@ -137,7 +147,40 @@ export class MetadataSource {
   }
 
   async #discover(): Promise<ServerMetadata> {
-    const where = this.#config.discoveryUrl as URL;
+    const primary = this.#config.discoveryUrl as URL;
+    const fallback = this.#config.discoveryFallbackUrl;
+    const record = await this.#fetchDocument(primary, fallback !== undefined).then(
+      (doc) => doc ?? this.#fetchDocument(fallback as URL, false),
+    );
+    if (record === undefined) throw new IdPResponseError('empowerid: no discovery document');
+    if (this.#config.issuer === undefined && (typeof record.issuer !== 'string' || !record.issuer)) {
+      throw new IdPResponseError(`empowerid: the discovery document has no "issuer"`);
+    }
+    // OIDC Discovery §4.3 / RFC 8414 §3.3: the document must be the issuer's own.
+    if (
+      this.#config.provider === 'oidc' &&
+      this.#config.issuer === undefined &&
+      trimSlash(String(record.issuer)) !== trimSlash(this.#config.server.href)
+    ) {
+      throw new IdPResponseError(
+        `empowerid: the discovery document's issuer "${String(record.issuer)}" is not the configured server "${this.#config.server.href}"; set server to the issuer`,
+      );
+    }
+    const merged = mergeMetadata(this.#config, record);
+    if (!merged.jwks_uri) {
+      throw new IdPResponseError(`empowerid: the discovery document has no "jwks_uri"; set endpoints.jwks`);
+    }
+    for (const [key, name] of [
+      ['authorization_endpoint', 'authorization'],
+      ['token_endpoint', 'token'],
+    ] as const) {
+      if (!merged[key]) throw new IdPResponseError(`empowerid: the discovery document has no "${key}"; set endpoints.${name}`);
+    }
+    return merged;
+  }
+
+  /** One discovery document; `undefined` on 404 when `orNotFound` (another well-known URL is next). */
+  async #fetchDocument(where: URL, orNotFound: boolean): Promise<Record<string, unknown> | undefined> {
     let response: Response;
     try {
       response = await this.#fetch(where.href, {
@@ -155,6 +198,11 @@ export class MetadataSource {
       log('discovery at %s answered %d', where.href, response.status);
       throw new IdPUnavailableError(`empowerid: the identity provider answered HTTP ${response.status} to discovery`);
     }
+    if (response.status === 404 && orNotFound) {
+      await response.body?.cancel();
+      log('no OpenID discovery document at %s (404); trying RFC 8414', where.href);
+      return undefined;
+    }
     if (response.status !== 200) {
       await response.body?.cancel();
       throw new IdPResponseError(
@@ -170,14 +218,6 @@ export class MetadataSource {
     if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
       throw new IdPResponseError(`empowerid: the discovery document is not a JSON object`);
     }
-    const record = doc as Record<string, unknown>;
-    if (this.#config.issuer === undefined && (typeof record.issuer !== 'string' || !record.issuer)) {
-      throw new IdPResponseError(`empowerid: the discovery document has no "issuer"`);
-    }
-    const merged = mergeMetadata(this.#config, record);
-    if (!merged.jwks_uri) {
-      throw new IdPResponseError(`empowerid: the discovery document has no "jwks_uri"; set endpoints.jwks`);
-    }
-    return merged;
+    return doc as Record<string, unknown>;
   }
 }

@@ -8,6 +8,7 @@ import { adoptSession, CallbackClaims, type ClaimOutcome } from './callback-clai
 import type { UserClaims } from './augment.js';
 import type { RouterState } from './context.js';
 import { runAfterCallback, type StoredTransaction } from './hooks.js';
+import { RELAY_FIELD, relay, shouldRelay } from './form-post-relay.js';
 import { applyTokens, promisify, readState, sessionOf, writeState } from './session.js';
 
 const log = debug('callback');
@@ -25,10 +26,11 @@ export function callbackHandler(state: RouterState) {
     let settle: ((outcome: ClaimOutcome | undefined) => void) | undefined;
     try {
       const session = sessionOf(req);
-      const params = (req.method === 'POST' ? req.body : req.query) as Record<string, unknown> | undefined;
-      if (!params || typeof params !== 'object') {
+      const raw = (req.method === 'POST' ? req.body : req.query) as Record<string, unknown> | undefined;
+      if (!raw || typeof raw !== 'object') {
         throw new CallbackError('ERR_CALLBACK_INVALID', 'empowerid: the callback carries no parameters');
       }
+      const { [RELAY_FIELD]: _relayed, ...params } = raw;
       const stateKey = typeof params.state === 'string' && params.state !== '' ? CallbackClaims.keyOf(params.state) : undefined;
       const origin = (req as unknown as { sessionID?: string }).sessionID ?? '';
       // The same callback already being completed for this browser: wait and follow it.
@@ -47,6 +49,11 @@ export function callbackHandler(state: RouterState) {
       }
       const stored = readState(req, options.sessionKey);
       const pending = (stored.transactions ?? []).filter((t) => client.config.clock() - t.createdAt < TRANSACTION_MAX_AGE_MS);
+      if (pending.length === 0 && !stored.tokens && shouldRelay(req, raw)) {
+        log('form_post answer without the session cookie (cross-site POST); relaying it same-site');
+        relay(req, res, raw);
+        return;
+      }
       if (pending.length === 0) {
         // Back after sign-in replays the callback: a signed-in user goes on, nobody else does.
         const done = stateKey === undefined || !stored.tokens ? undefined : stored.completed?.find((c) => safeEqual(c.state, stateKey));
@@ -60,6 +67,10 @@ export function callbackHandler(state: RouterState) {
         );
       }
       const tx = pick(pending, params);
+      // Tokens asked for by form_post never come in a URL (history, logs, Referer).
+      if (tx.responseMode === 'form_post' && req.method !== 'POST') {
+        throw new CallbackError('ERR_CALLBACK_INVALID', 'empowerid: this login asked for a form_post answer, but the callback came by GET');
+      }
       // Single use, claimed before anything is awaited: a concurrent duplicate waits for this one.
       if (stateKey !== undefined) settle = claims.claim(stateKey, origin);
       writeState(req, options.sessionKey, { ...stored, transactions: pending.filter((t) => t !== tx) });
@@ -106,6 +117,7 @@ export function callbackHandler(state: RouterState) {
       settle?.({ sessionId: (req as unknown as { sessionID?: string }).sessionID as string, returnTo });
       res.redirect(302, returnTo);
     } catch (err) {
+      log('callback failed: %s (%s)', (err as { code?: string }).code ?? 'error', (err as Error).message);
       settle?.(undefined);
       // Persist the consumed transaction, so a failed callback cannot be replayed.
       const session = (req as unknown as { session?: { save(cb: () => void): void } }).session;

@@ -47,6 +47,7 @@ export async function beginLogin(req: Request, res: Response, { options, client 
     redirectUri: options.redirectUri,
     scope: options.scope,
     responseType: options.responseType,
+    responseMode: options.responseMode,
     extra: authorizationParams,
     returnTo,
     ...(start.prompt && { prompt: start.prompt }),

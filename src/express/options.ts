@@ -10,7 +10,7 @@ import {
   resolveClientConfig,
   trimSlash,
 } from '../core/config.js';
-import type { ResponseType } from '../core/client.js';
+import type { ResponseMode, ResponseType } from '../core/client.js';
 import { safeReturnTo } from '../core/return-to.js';
 import type { ErrorPageRenderer } from './error-page.js';
 import type { AfterCallback, GetLoginState } from './hooks.js';
@@ -29,8 +29,13 @@ export interface EmpowerIDOptions extends ClientOptions {
   baseURL: string;
   /** Default `openid profile email`. */
   scope?: string;
-  /** `code` (default) or the hybrid `code id_token`. */
-  responseType?: ResponseType;
+  /**
+   * `code` (default), the hybrid `code id_token`, or — an explicit opt-in that logs a deprecation
+   * warning once — the implicit `id_token token` (also spelled `token id_token`), form_post only.
+   */
+  responseType?: ResponseType | 'token id_token';
+  /** How the IdP answers hybrid and implicit logins. Default `auto`; see {@link ResponseMode}. */
+  responseMode?: ResponseMode;
   routes?: RouteOptions;
   /** Where the IdP sends the browser after logout: a path under baseURL. Default `/`. */
   postLogoutRedirect?: string;
@@ -73,6 +78,7 @@ export interface ResolvedEmpowerIDOptions {
   readonly loginPath: string | false;
   readonly scope: string;
   readonly responseType: ResponseType;
+  readonly responseMode: ResponseMode;
   readonly routes: Readonly<Required<RouteOptions>>;
   readonly postLogoutRedirectUri: string;
   readonly idpLogout: boolean;
@@ -93,6 +99,7 @@ export interface ResolvedEmpowerIDOptions {
 export const ROUTER_DEFAULTS = {
   scope: 'openid profile email',
   responseType: 'code',
+  responseMode: 'auto',
   routes: { login: '/login', callback: '/callback', logout: '/logout', refresh: '/refresh' },
   postLogoutRedirect: '/',
   idpLogout: true,
@@ -145,7 +152,8 @@ export function resolveEmpowerIDOptions(options: EmpowerIDOptions): ResolvedEmpo
     redirectUri: routes.callback === false ? undefined : `${base}${routes.callback}`,
     loginPath: routes.login === false ? false : `${trimSlash(baseURL.pathname)}${routes.login}`,
     scope: optionalString(options, 'scope') ?? ROUTER_DEFAULTS.scope,
-    responseType: oneOf(options, 'responseType', ['code', 'code id_token'] as const) ?? ROUTER_DEFAULTS.responseType,
+    responseType: responseTypeOf(options),
+    responseMode: oneOf(options, 'responseMode', ['auto', 'query', 'form_post'] as const) ?? ROUTER_DEFAULTS.responseMode,
     routes: Object.freeze(routes),
     postLogoutRedirectUri: `${base}${postLogoutRedirect}`,
     idpLogout: optionalBoolean(options, 'idpLogout') ?? ROUTER_DEFAULTS.idpLogout,
@@ -168,6 +176,18 @@ function optionalFunction(options: object, name: string): unknown {
   const v = (options as Record<string, unknown>)[name];
   if (v !== undefined && typeof v !== 'function') throw new ConfigurationError(name, 'must be a function');
   return v;
+}
+
+function responseTypeOf(options: EmpowerIDOptions): ResponseType {
+  const type = oneOf(options, 'responseType', ['code', 'code id_token', 'id_token token', 'token id_token'] as const);
+  if (type === undefined) return ROUTER_DEFAULTS.responseType;
+  if (type === 'id_token token' || type === 'token id_token') {
+    if (options.responseMode === 'query') {
+      throw new ConfigurationError('responseMode', 'cannot be "query" with the implicit flow: its tokens come back by form_post only');
+    }
+    return 'id_token token';
+  }
+  return type;
 }
 
 function resolveRoutes(value: RouteOptions | undefined): Required<RouteOptions> {

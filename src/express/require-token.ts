@@ -101,6 +101,7 @@ export function requireToken(options: RequireTokenOptions = {}): RequestHandler 
   };
 
   const fail = (err: unknown, req: Request, res: Response, next: NextFunction) => {
+    log('%s %s rejected: %s (%s)', req.method, req.path, (err as { code?: string }).code ?? 'error', (err as Error).message);
     const e = err instanceof BearerError ? withRealm(err, realm) : err;
     // Misconfiguration and IdP trouble reach the server log once, whatever the client is answered.
     if (!(e instanceof BearerError)) reportOnce(e);
@@ -137,6 +138,7 @@ export function requireToken(options: RequireTokenOptions = {}): RequestHandler 
       key = TokenCache.keyFor(token);
       const cached = binding.verifier.cached(key, binding.policy);
       if (cached) {
+        log('cache hit');
         const pending = authorize(cached, req);
         if (pending)
           pending.then(
@@ -150,6 +152,7 @@ export function requireToken(options: RequireTokenOptions = {}): RequestHandler 
       fail(err, req, res, next);
       return;
     }
+    log('cache miss: asking the IdP');
     binding.verifier
       .verify(token, binding.policy, key)
       .then((verified) => authorize(verified, req))
@@ -249,6 +252,7 @@ function standaloneVerifier(options: RequireTokenOptions): TokenVerifier {
   let client = key === undefined ? undefined : standalone.get(key);
   if (!client) {
     client = new EmpowerIDClient(options as ClientOptions);
+    client.need('introspection_endpoint', 'introspection', 'requireToken() (token introspection)');
     if (key !== undefined) standalone.set(key, client);
   }
   return verifierFor(client, options);

@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { EmpowerIDClient } from '../core/client.js';
+import { EmpowerIDClient, warnImplicitFlow } from '../core/client.js';
 import { debug } from '../core/debug.js';
 import { RefreshCoordinator } from '../core/refresh-coordinator.js';
 import { callbackHandler } from './callback.js';
@@ -41,11 +41,13 @@ export function empowerid(options: EmpowerIDOptions): Router & { client: Empower
       code: 'EMPOWERID_INSECURE_HTTP',
     });
   }
+  const { routes } = resolved;
+  if (resolved.responseType === 'id_token token') warnImplicitFlow();
   // Discovery starts now, but an IdP that is down must not stop the app from starting.
   client.warmUp();
+  if (resolved.idpLogout && routes.logout) client.need('end_session_endpoint', 'endSession', 'RP-initiated logout (idpLogout)');
   const state: RouterState = { options: resolved, client, refresher: new RefreshCoordinator(client) };
   const router = express.Router() as Router & { client: EmpowerIDClient };
-  const { routes } = resolved;
 
   router.use(checkMount(resolved));
   router.use(deploymentChecks(resolved));

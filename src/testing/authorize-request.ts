@@ -9,6 +9,7 @@
 import { type MockContext, randomId } from './context.js';
 import { html, type MockResponse, redirect } from './http.js';
 import { errorPage } from './pages.js';
+import { formPostResponse } from './form-post.js';
 import { hasOpenid, issueIdToken } from './tokens.js';
 import type { MockClient, MockUser } from './types.js';
 
@@ -28,9 +29,14 @@ export interface AuthorizationRequest {
   codeChallenge?: string;
   codeChallengeMethod?: 'plain' | 'S256';
   prompt: string[];
+  /** `response_mode` as asked for (OAuth 2.0 Multiple Response Types §2.1, Form Post Response Mode). */
+  responseMode?: ResponseMode;
   /** The raw parameters, carried through the login form. */
   params: URLSearchParams;
 }
+
+export type ResponseMode = 'query' | 'fragment' | 'form_post';
+const RESPONSE_MODES: readonly string[] = ['query', 'fragment', 'form_post'];
 
 export type AuthorizationValidation = { ok: true; request: AuthorizationRequest } | { ok: false; response: MockResponse };
 
@@ -39,21 +45,33 @@ interface ReturnTarget {
   redirectUri: string;
   /** Implicit responses use the fragment (docs detail 14); code and hybrid use the query (detail 2). */
   fragment: boolean;
+  /** An explicit `response_mode` overrides both. */
+  mode?: ResponseMode;
   state?: string;
 }
 
 /** Appends `values` to the redirect URI's query (keeping its own query) or fragment. */
 function buildRedirect(target: ReturnTarget, values: Record<string, string | undefined>): string {
+  const fragment = target.mode === undefined ? target.fragment : target.mode === 'fragment';
   const url = new URL(target.redirectUri);
-  const params = target.fragment ? new URLSearchParams() : url.searchParams;
+  const params = fragment ? new URLSearchParams() : url.searchParams;
   for (const [k, v] of Object.entries(values)) if (v !== undefined) params.append(k, v);
-  if (target.fragment) url.hash = params.toString();
+  if (fragment) url.hash = params.toString();
   return url.toString();
 }
 
-/** Redirects an OAuth error back to the client (RFC 6749 §4.1.2.1). */
+/** The authorization response (or error) in the response mode of `target`. */
+function respond(target: ReturnTarget, values: Record<string, string | undefined>, headers: Record<string, string | string[]> = {}) {
+  if (target.mode === 'form_post') {
+    const answer = formPostResponse(target.redirectUri, values);
+    return { ...answer, headers: { ...answer.headers, ...headers } };
+  }
+  return redirect(buildRedirect(target, values), headers);
+}
+
+/** Sends an OAuth error back to the client (RFC 6749 §4.1.2.1). */
 export function redirectError(target: ReturnTarget, error: string, description: string): MockResponse {
-  return redirect(buildRedirect(target, { error, error_description: description, state: target.state }));
+  return respond(target, { error, error_description: description, state: target.state });
 }
 
 const page = (title: string, message: string): AuthorizationValidation => ({
@@ -80,7 +98,9 @@ export function validateAuthorizationRequest(ctx: MockContext, params: URLSearch
     .sort((a, b) => TYPE_ORDER.indexOf(a) - TYPE_ORDER.indexOf(b))
     .join(' ');
   const implicit = rawType.split(' ').includes('token');
-  const target: ReturnTarget = { redirectUri, fragment: implicit, state: params.get('state') ?? undefined };
+  const rawMode = params.get('response_mode') ?? undefined;
+  const mode = rawMode !== undefined && RESPONSE_MODES.includes(rawMode) ? (rawMode as ResponseMode) : undefined;
+  const target: ReturnTarget = { redirectUri, fragment: implicit, state: params.get('state') ?? undefined, ...(mode && { mode }) };
   const fail = (error: string, description: string): AuthorizationValidation => ({
     ok: false,
     response: redirectError(target, error, description),
@@ -88,6 +108,11 @@ export function validateAuthorizationRequest(ctx: MockContext, params: URLSearch
 
   for (const name of new Set(params.keys())) {
     if (params.getAll(name).length > 1) return fail('invalid_request', `parameter ${name} is repeated`);
+  }
+  if (rawMode !== undefined && mode === undefined) return fail('invalid_request', `response_mode "${rawMode}" is not supported`);
+  // An access token never goes into the query string (it would reach server logs and Referer).
+  if (mode === 'query' && implicit) {
+    return fail('invalid_request', `response_mode "query" is not allowed with response_type "${rawType}"`);
   }
   if (!rawType) return fail('invalid_request', 'response_type is required');
   if (!RESPONSE_TYPES.includes(rawType)) return fail('unsupported_response_type', `response_type "${rawType}" is not supported`);
@@ -130,6 +155,7 @@ export function validateAuthorizationRequest(ctx: MockContext, params: URLSearch
       // Docs (PKCE): "Defaults to plain if not present in the request".
       codeChallengeMethod: codeChallenge === undefined ? undefined : ((method as 'plain' | 'S256' | undefined) ?? 'plain'),
       prompt,
+      ...(mode && { responseMode: mode }),
       params,
     },
   };
@@ -138,7 +164,12 @@ export function validateAuthorizationRequest(ctx: MockContext, params: URLSearch
 /** The client-facing error redirect for a validated request. */
 export function requestError(request: AuthorizationRequest, error: string, description: string): MockResponse {
   return redirectError(
-    { redirectUri: request.redirectUri, fragment: request.responseType.startsWith('token'), state: request.state },
+    {
+      redirectUri: request.redirectUri,
+      fragment: request.responseType.startsWith('token'),
+      state: request.state,
+      ...(request.responseMode && { mode: request.responseMode }),
+    },
     error,
     description,
   );
@@ -153,7 +184,12 @@ export async function completeAuthorization(
 ): Promise<MockResponse> {
   const grantId = randomId(16);
   const clientId = request.client.clientId;
-  const target: ReturnTarget = { redirectUri: request.redirectUri, fragment: false, state: request.state };
+  const target: ReturnTarget = {
+    redirectUri: request.redirectUri,
+    fragment: false,
+    state: request.state,
+    ...(request.responseMode && { mode: request.responseMode }),
+  };
 
   if (request.responseType === 'code' || request.responseType === 'code id_token') {
     const code = ctx.tokens.createCode({
@@ -170,7 +206,7 @@ export async function completeAuthorization(
     // Hybrid: EmpowerID returns the ID token in the query string, with c_hash (docs detail 2).
     const idToken =
       request.responseType === 'code id_token' ? await issueIdToken(ctx, { user, clientId, nonce: request.nonce, code }) : undefined;
-    return redirect(buildRedirect(target, { state: request.state, code, id_token: idToken }), headers);
+    return respond(target, { state: request.state, code, id_token: idToken }, headers);
   }
 
   // Implicit (docs detail 14): tokens in the fragment, never a refresh token.
@@ -191,5 +227,5 @@ export async function completeAuthorization(
     scope: request.scope,
     id_token: idToken,
   };
-  return redirect(buildRedirect({ ...target, fragment: true }, values), headers);
+  return respond({ ...target, fragment: true }, values, headers);
 }

@@ -110,7 +110,8 @@ const NO_CACHE = { 'header:cache-control': 'a request Cache-Control means nothin
 
 /** A sign-in at the mock through the library: the authorize request, then the callback. */
 async function signIn(client: EmpowerIDClient, responseType: 'code' | 'code id_token' = 'code') {
-  const { url, transaction } = await client.startLogin({ redirectUri: CALLBACK, responseType });
+  // The docs' hybrid example is answered in the query string (docs detail 2): responseMode 'query'.
+  const { url, transaction } = await client.startLogin({ redirectUri: CALLBACK, responseType, responseMode: 'query' });
   const res = await fetch(url, { redirect: 'manual' });
   const callback = new URL(res.headers.get('location') as string);
   return { url, transaction, callback };

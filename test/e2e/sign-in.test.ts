@@ -75,7 +75,7 @@ describe('browser sign-in round trip', () => {
   });
 
   it('supports the hybrid code id_token response in the query string', async () => {
-    const agent = request.agent(buildApp(mock, { responseType: 'code id_token' }));
+    const agent = request.agent(buildApp(mock, { responseType: 'code id_token', responseMode: 'query' }));
     const authorizeUrl = await startLogin(agent);
     expect(authorizeUrl.searchParams.get('response_type')).toBe('code id_token');
     const callback = await authorize(authorizeUrl);

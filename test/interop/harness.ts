@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Provider, { type Account } from 'oidc-provider';
+import Provider, { type Account, errors } from 'oidc-provider';
 import type request from 'supertest';
 
 // A certified OpenID provider (panva's oidc-provider) in-process on a random loopback port, with
@@ -68,7 +68,16 @@ const ERROR_EVENTS = [
   'server_error',
 ] as const;
 
-export async function startOidcProvider(): Promise<TestProvider> {
+export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+
+export interface ProviderSetup {
+  /** An app URL to register a second client (`SCENARIO_CLIENT_ID`) for: code, hybrid, implicit, token exchange. */
+  appUrl?: string;
+}
+export const SCENARIO_CLIENT_ID = 'scenario-app';
+
+export async function startOidcProvider(setup: ProviderSetup = {}): Promise<TestProvider> {
   const server: Server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -88,7 +97,24 @@ export async function startOidcProvider(): Promise<TestProvider> {
         grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
         response_types: ['code'],
       },
+      ...(setup.appUrl === undefined
+        ? []
+        : [
+            {
+              client_id: SCENARIO_CLIENT_ID,
+              client_secret: CLIENT_SECRET,
+              // oidc-provider refuses http redirect URIs for implicit-capable web clients; a native
+              // client may use loopback ones (RFC 8252 §7.3), which is what a test on localhost has.
+              application_type: 'native',
+              token_endpoint_auth_method: 'client_secret_basic',
+              redirect_uris: [`${setup.appUrl}/callback`],
+              post_logout_redirect_uris: [`${setup.appUrl}/`],
+              grant_types: ['authorization_code', 'implicit', 'refresh_token', 'client_credentials', TOKEN_EXCHANGE],
+              response_types: ['code', 'code id_token', 'id_token token'],
+            },
+          ]),
     ],
+    responseTypes: ['code', 'code id_token', 'id_token token', 'none'],
     jwks: { keys: [signingKey] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     scopes: ['openid', 'offline_access', 'api:read'],
@@ -139,6 +165,35 @@ export async function startOidcProvider(): Promise<TestProvider> {
     });
   }
 
+  // RFC 8693 token exchange, which oidc-provider leaves to a custom grant: an active access token
+  // of this provider is exchanged for a new one for the same account.
+  provider.registerGrantType(
+    TOKEN_EXCHANGE,
+    async (ctx) => {
+      const params = ctx.oidc.params as Record<string, string | undefined>;
+      if ((params.subject_token_type ?? ACCESS_TOKEN_TYPE) !== ACCESS_TOKEN_TYPE) {
+        throw new errors.InvalidRequest('only access tokens can be exchanged');
+      }
+      const subject = await provider.AccessToken.find(params.subject_token ?? '');
+      if (!subject || subject.isExpired) throw new errors.InvalidGrant('subject_token is not an active access token');
+      const token = new provider.AccessToken({
+        accountId: subject.accountId,
+        client: ctx.oidc.client,
+        grantId: subject.grantId,
+        scope: params.scope ?? subject.scope,
+        gty: 'token_exchange',
+      });
+      ctx.body = {
+        access_token: await token.save(),
+        issued_token_type: ACCESS_TOKEN_TYPE,
+        token_type: 'Bearer',
+        expires_in: token.expiration,
+        scope: token.scope,
+      };
+    },
+    new Set(['subject_token', 'subject_token_type', 'scope', 'audience', 'resource', 'requested_token_type']),
+  );
+
   const handle = provider.callback();
   server.on('request', (req, res) => {
     const url = new URL(req.url ?? '/', issuer);
@@ -166,16 +221,13 @@ export async function startOidcProvider(): Promise<TestProvider> {
   });
 }
 
-/** The options a user would give the library for a standard provider such as Asgardeo. */
+/**
+ * The options a user gives the library for a standard provider such as Asgardeo: one switch, the
+ * issuer and the client's credentials. Discovery, client authentication (client_secret_basic,
+ * from token_endpoint_auth_methods_supported), bearer userinfo and form-encoded Basic follow.
+ */
 export function standardProviderOptions(op: TestProvider) {
-  return {
-    server: op.issuer,
-    discoveryUrl: op.discoveryUrl,
-    clientId: CLIENT_ID,
-    clientSecret: CLIENT_SECRET,
-    clientAuthMethod: 'client_secret_basic',
-    userinfoStyle: 'bearer',
-  } as const;
+  return { provider: 'oidc', server: op.issuer, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET } as const;
 }
 
 export interface Page {

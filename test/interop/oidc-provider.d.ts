@@ -10,8 +10,23 @@ declare module 'oidc-provider' {
     oidc: {
       route?: string;
       params?: Record<string, unknown>;
+      client?: unknown;
     };
   }
+
+  interface AccessTokenModel {
+    accountId: string;
+    grantId: string;
+    scope?: string;
+    isExpired: boolean;
+    expiration: number;
+    save(): Promise<string>;
+  }
+
+  export const errors: {
+    InvalidRequest: new (description: string) => Error;
+    InvalidGrant: new (description: string) => Error;
+  };
 
   /** oidc-provider's OAuth errors carry the protocol error code and description. */
   export interface ProviderError extends Error {
@@ -33,6 +48,11 @@ declare module 'oidc-provider' {
     constructor(issuer: string, configuration?: Configuration);
     readonly issuer: string;
     callback(): (req: IncomingMessage, res: ServerResponse) => void;
+    registerGrantType(name: string, handler: (ctx: ProviderContext) => Promise<void>, parameters?: Set<string>): void;
+    readonly AccessToken: {
+      new (init: Record<string, unknown>): AccessTokenModel;
+      find(value: string): Promise<AccessTokenModel | undefined>;
+    };
     on(event: 'grant.success' | 'end_session.success' | 'grant.revoked', listener: (ctx: ProviderContext) => void): this;
     on(event: `${string}.error` | 'server_error', listener: (ctx: ProviderContext, err: ProviderError) => void): this;
     on(event: `${string}.consumed` | `${string}.saved` | `${string}.destroyed`, listener: (model: { jti?: string }) => void): this;

@@ -24,7 +24,7 @@ describe('ID-token hashes', () => {
   });
 
   it('a wrong c_hash in the hybrid front-channel ID token is rejected', async () => {
-    const agent = request.agent(buildApp(mock, { responseType: 'code id_token' }));
+    const agent = request.agent(buildApp(mock, { responseType: 'code id_token', responseMode: 'query' }));
     const authorizeUrl = await startLogin(agent);
     mock.tamperNextIdToken({ claims: { c_hash: 'AAAAAAAAAAAAAAAAAAAAAA' } });
     const callback = await authorize(authorizeUrl);
@@ -35,7 +35,7 @@ describe('ID-token hashes', () => {
   });
 
   it('a hybrid front-channel ID token with the wrong nonce is rejected', async () => {
-    const agent = request.agent(buildApp(mock, { responseType: 'code id_token' }));
+    const agent = request.agent(buildApp(mock, { responseType: 'code id_token', responseMode: 'query' }));
     const authorizeUrl = await startLogin(agent);
     mock.tamperNextIdToken({ claims: { nonce: 'someone-elses-nonce' } });
     const callback = await authorize(authorizeUrl);

@@ -32,7 +32,7 @@ export function discoveryDocument(ctx: MockContext): Record<string, unknown> {
     end_session_endpoint: s + PATHS.logout,
     jwks_uri: s + PATHS.jwks,
     response_types_supported: ['code', 'code id_token', 'token', 'token id_token'],
-    response_modes_supported: ['query', 'fragment'],
+    response_modes_supported: ['query', 'fragment', 'form_post'],
     grant_types_supported: [...GRANT_TYPES, 'implicit'],
     code_challenge_methods_supported: ['plain', 'S256'],
     id_token_signing_alg_values_supported: ['RS256'],
