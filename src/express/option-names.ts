@@ -25,7 +25,6 @@ export const CLIENT_OPTION_NAMES = [
   'idTokenSigningAlg',
   'discoveryRetryBaseMs',
   'clock',
-  // Being added on other branches; listed so that they are not reported as unknown.
   'basicEncoding',
   'provider',
 ] as const;

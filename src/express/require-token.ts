@@ -18,7 +18,7 @@ import type { EmpowerIDRequestContext } from './augment.js';
 import { type RouterState, routerStateOf } from './context.js';
 import { type ClaimCheck, claimChecks, hasWord } from './claim-checks.js';
 import { renderError } from './errors.js';
-import { checkOptionNames, EMPOWERID_OPTION_NAMES, REQUIRE_TOKEN_OPTION_NAMES } from './option-names.js';
+import { CLIENT_OPTION_NAMES, checkOptionNames, EMPOWERID_OPTION_NAMES, REQUIRE_TOKEN_OPTION_NAMES } from './option-names.js';
 import { reportOnce } from './report.js';
 
 const log = debug('require-token');
@@ -214,26 +214,9 @@ export const UNCONFIGURED_GUARD =
   'empowerid: requireToken() has no identity provider: give it server, clientId and clientSecret (an API-only service), or mount app.use(empowerid({...})) before this route';
 
 const standalone = new Map<string, EmpowerIDClient>();
-// Options of the guard, its policy and its cache: none of them changes which client talks to the IdP.
-const NOT_CLIENT_OPTIONS = new Set([
-  'scopes',
-  'anyScopes',
-  'roles',
-  'anyRoles',
-  'claims',
-  'predicate',
-  'allowBodyToken',
-  'allowQueryToken',
-  'realm',
-  'errors',
-  'fetchProfile',
-  'expectedIssuer',
-  'expectedClientIds',
-  'cacheMaxTtlSeconds',
-  'negativeTtlSeconds',
-  'cacheMaxEntries',
-  'store',
-]);
+// Only the client's own options decide which client talks to the IdP; the guard's policy and
+// cache options do not.
+const CLIENT_OPTIONS: ReadonlySet<string> = new Set(CLIENT_OPTION_NAMES);
 
 /**
  * Guards of an API-only service built with the same IdP settings (`requireToken({ ...idp })`,
@@ -243,7 +226,7 @@ const NOT_CLIENT_OPTIONS = new Set([
  */
 function standaloneVerifier(options: RequireTokenOptions): TokenVerifier {
   const values = Object.entries(options)
-    .filter(([name]) => !NOT_CLIENT_OPTIONS.has(name))
+    .filter(([name]) => CLIENT_OPTIONS.has(name))
     .sort(([a], [b]) => a.localeCompare(b));
   const comparable = values.every(
     ([, v]) => v === undefined || v === null || (typeof v !== 'object' && typeof v !== 'function') || Array.isArray(v),
