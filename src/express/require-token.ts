@@ -165,16 +165,18 @@ export function requireToken(options: RequireTokenOptions = {}): RequestHandler 
   return guard;
 }
 
+// All-of checks allocate nothing on success: a word search over the granted list per required one.
 function checkScopes(verified: VerifiedToken, scopes: string[], realm: string): void {
-  const granted = new Set((verified.tokenInfo.scope ?? '').split(' '));
-  const missing = scopes.filter((s) => !granted.has(s));
-  if (missing.length) {
-    log('insufficient scope');
-    throw new BearerError('ERR_BEARER_INSUFFICIENT_SCOPE', `the access token lacks the scope ${missing.join(' ')}`, {
-      realm,
-      scope: scopes,
-    });
-  }
+  const granted = verified.tokenInfo.scope;
+  let ok = typeof granted === 'string';
+  for (let i = 0; ok && i < scopes.length; i++) ok = hasWord(granted as string, scopes[i] as string);
+  if (ok) return;
+  const missing = scopes.filter((s) => typeof granted !== 'string' || !hasWord(granted, s));
+  log('insufficient scope');
+  throw new BearerError('ERR_BEARER_INSUFFICIENT_SCOPE', `the access token lacks the scope ${missing.join(' ')}`, {
+    realm,
+    scope: scopes,
+  });
 }
 
 function checkAnyScope(verified: VerifiedToken, scopes: string[], realm: string): void {
@@ -201,12 +203,13 @@ function checkClaim(check: ClaimCheck, verified: VerifiedToken, req: Request, re
 }
 
 function checkRoles(verified: VerifiedToken, roles: string[], realm: string): void {
-  const held = new Set(verified.profile?.business_role_locations ?? []);
-  const missing = roles.filter((r) => !held.has(r));
-  if (missing.length) {
-    log('missing role');
-    throw new BearerError('ERR_BEARER_INSUFFICIENT_SCOPE', `the user lacks the role ${missing.join(', ')}`, { realm });
-  }
+  const held = verified.profile?.business_role_locations;
+  let ok = Array.isArray(held);
+  for (let i = 0; ok && i < roles.length; i++) ok = (held as string[]).includes(roles[i] as string);
+  if (ok) return;
+  const missing = roles.filter((r) => !Array.isArray(held) || !held.includes(r));
+  log('missing role');
+  throw new BearerError('ERR_BEARER_INSUFFICIENT_SCOPE', `the user lacks the role ${missing.join(', ')}`, { realm });
 }
 
 /** @internal The message of a guard that has neither its own IdP settings nor a router before it. */
