@@ -47,7 +47,11 @@ export type EmpowerIDErrorCode =
   /** RFC 6750 `insufficient_scope`: the token lacks a scope or role. Status 403. */
   | 'ERR_BEARER_INSUFFICIENT_SCOPE'
   /** A key, certificate or assertion input could not be used. */
-  | 'ERR_ASSERTION_INVALID';
+  | 'ERR_ASSERTION_INVALID'
+  /** The shared store (Redis) several instances coordinate through is unreachable or too slow. Status 503. */
+  | 'ERR_SHARED_UNAVAILABLE'
+  /** A back-channel `logout_token` failed validation (signature, issuer, audience, events, replay, …). Status 400. */
+  | 'ERR_LOGOUT_TOKEN_INVALID';
 
 export interface EmpowerIDErrorOptions {
   status?: number;
@@ -93,6 +97,19 @@ export class IdPResponseError extends EmpowerIDError {
   constructor(message: string, options: { cause?: unknown; retryAfter?: number } = {}) {
     super('ERR_IDP_BAD_RESPONSE', message, { status: 503, cause: options.cause });
     this.retryAfter = options.retryAfter ?? 5;
+  }
+}
+
+/**
+ * The shared store (Redis) is unreachable, slow or restarting. Answered as 503 with `Retry-After`:
+ * the library neither crashes nor lets a request through that it could not check.
+ */
+export class SharedUnavailableError extends EmpowerIDError {
+  /** Seconds a client should wait before trying again. */
+  readonly retryAfter: number;
+  constructor(message: string, options: { cause?: unknown; retryAfter?: number } = {}) {
+    super('ERR_SHARED_UNAVAILABLE', message, { status: 503, cause: options.cause });
+    this.retryAfter = options.retryAfter ?? 2;
   }
 }
 

@@ -6,10 +6,10 @@ import { safeEqual } from '../core/safe-equal.js';
 import { CallbackError } from '../errors.js';
 import { adoptSession, CallbackClaims, type ClaimOutcome } from './callback-claims.js';
 import type { UserClaims } from './augment.js';
-import type { RouterState } from './context.js';
+import { type RouterState, establishSession } from './context.js';
 import { runAfterCallback, type StoredTransaction } from './hooks.js';
 import { RELAY_FIELD, relay, shouldRelay } from './form-post-relay.js';
-import { applyTokens, promisify, readState, sessionOf, writeState } from './session.js';
+import { promisify, readState, sessionOf, writeState } from './session.js';
 
 const log = debug('callback');
 const SILENT_FAILURES = new Set(['login_required', 'interaction_required', 'consent_required', 'account_selection_required']);
@@ -111,7 +111,7 @@ export function callbackHandler(state: RouterState) {
         }
       }
       const completed = stateKey === undefined ? [] : [{ state: stateKey, returnTo }];
-      writeState(req, options.sessionKey, { ...applyTokens({}, tokens), completed });
+      await establishSession(req, state, tokens, { completed });
       await promisify((cb) => sessionOf(req).save(cb));
       log('signed in sub=%s', tokens.claims?.sub);
       settle?.({ sessionId: (req as unknown as { sessionID?: string }).sessionID as string, returnTo });

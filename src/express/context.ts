@@ -2,12 +2,14 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { EmpowerIDClient } from '../core/client.js';
 import { debug } from '../core/debug.js';
 import type { RefreshCoordinator } from '../core/refresh-coordinator.js';
+import type { SessionIndex } from '../core/session-index.js';
 import { renewAt } from '../core/tokens.js';
 import { EmpowerIDError, IdPResponseError, OAuthError } from '../errors.js';
 import type { AccessTokenInfo, EmpowerIDRequestContext, UserClaims } from './augment.js';
 import { loginControl, logoutControl } from './controls.js';
 import type { ResolvedEmpowerIDOptions } from './options.js';
-import { applyTokens, readState, sessionOf, writeState } from './session.js';
+import type { TokenSet } from '../core/tokens.js';
+import { type SessionState, applyTokens, openState, readState, saveTokens, sessionOf, writeState } from './session.js';
 
 const log = debug('context');
 
@@ -16,6 +18,8 @@ export interface RouterState {
   options: ResolvedEmpowerIDOptions;
   client: EmpowerIDClient;
   refresher: RefreshCoordinator;
+  /** sid/sub → sessions, for back-channel logout. */
+  sessions: SessionIndex;
 }
 
 const kState = Symbol.for('empowerid-express.router');
@@ -35,8 +39,15 @@ export function contextMiddleware(state: RouterState): RequestHandler {
       if (!checkedCookie) {
         checkedCookie = true;
         warnAboutCookie(options, session);
+        warnAboutSecret(options, req);
       }
       (req as unknown as Record<symbol, RouterState>)[kState] = state;
+      await openState(req, options.sessionKey, options.shared.sealer);
+      if (readState(req, options.sessionKey).tokens && (await state.sessions.isEnded(req.sessionID))) {
+        log('session ended by a back-channel logout; signed out');
+        const { tokens: _t, claims: _c, ...rest } = readState(req, options.sessionKey);
+        writeState(req, options.sessionKey, rest);
+      }
       req.empowerid = Object.assign(buildContext(req, state), {
         login: loginControl(req, res, state),
         logout: logoutControl(req, res, state),
@@ -73,7 +84,7 @@ export async function refreshSession(req: Request, { options, refresher }: Route
   }
   try {
     const set = await refresher.refresh(refreshToken);
-    writeState(req, options.sessionKey, applyTokens(readState(req, options.sessionKey), set));
+    await saveTokens(req, options.sessionKey, applyTokens(readState(req, options.sessionKey), set), options.shared.sealer);
     log('tokens renewed');
   } catch (err) {
     if (err instanceof OAuthError && (err.error === 'invalid_grant' || err.error === 'invalid_client')) {
@@ -91,6 +102,25 @@ export async function refreshSession(req: Request, { options, refresher }: Route
     if (mode === 'explicit') throw err;
     log('refresh failed (%s); continuing with the current token', (err as Error).message);
   }
+}
+
+/**
+ * The sign-in's tokens go into the (freshly regenerated) session, sealed, and the session is
+ * indexed under the ID token's `sid` and `sub` for back-channel logout.
+ */
+export async function establishSession(req: Request, state: RouterState, set: TokenSet, extra: Omit<SessionState, 'tokens'> = {}): Promise<void> {
+  const key = state.options.sessionKey;
+  await saveTokens(req, key, { ...applyTokens({}, set), ...extra }, state.options.shared.sealer);
+  if (set.claims) await state.sessions.record(req.sessionID, set.claims);
+}
+
+// Once: without a secret, the tokens are sealed under a key that dies with the process.
+function warnAboutSecret(options: ResolvedEmpowerIDOptions, req: Request): void {
+  if (options.shared.sealer.configured || req.app?.get('env') !== 'production') return;
+  process.emitWarning(
+    'empowerid: no "secret" is set, so session tokens are sealed under a random key of this process: sign-ins do not survive a restart nor reach another instance. Set empowerid({ secret }) or redisShared(client, { secret })',
+    { code: 'EMPOWERID_NO_SECRET' },
+  );
 }
 
 // Loud once: a session cookie without `secure` on an https app can leak over plain http.

@@ -1,7 +1,15 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import { debug } from '../core/debug.js';
 import { trimSlash } from '../core/config.js';
-import { BearerError, ConfigurationError, EmpowerIDError, IdPResponseError, IdPUnavailableError, OAuthError } from '../errors.js';
+import {
+  BearerError,
+  ConfigurationError,
+  EmpowerIDError,
+  IdPResponseError,
+  IdPUnavailableError,
+  OAuthError,
+  SharedUnavailableError,
+} from '../errors.js';
 import { routerStateOf } from './context.js';
 import { defaultErrorPage, type ErrorPageInfo, type ErrorPageRenderer, errorPageInfo } from './error-page.js';
 
@@ -43,7 +51,8 @@ export function renderError(err: EmpowerIDError, req: Request, res: Response, er
   res.status(err.status);
   res.set('Cache-Control', 'no-store');
   if (err instanceof BearerError) res.set('WWW-Authenticate', err.wwwAuthenticate);
-  if (err instanceof IdPUnavailableError || err instanceof IdPResponseError) res.set('Retry-After', String(err.retryAfter));
+  if (err instanceof IdPUnavailableError || err instanceof IdPResponseError || err instanceof SharedUnavailableError)
+    res.set('Retry-After', String(err.retryAfter));
   const body = {
     error: err instanceof BearerError || err instanceof OAuthError ? (err.error ?? 'unauthorized') : errorName(err),
     error_description: publicMessage(err),

@@ -14,6 +14,7 @@ import type { ResponseMode, ResponseType } from '../core/client.js';
 import { safeReturnTo } from '../core/return-to.js';
 import type { ErrorPageRenderer } from './error-page.js';
 import type { AfterCallback, GetLoginState } from './hooks.js';
+import { Shared, memoryShared } from '../core/shared.js';
 
 /** Route paths; `false` turns a route off. */
 export interface RouteOptions {
@@ -21,6 +22,8 @@ export interface RouteOptions {
   callback?: string | false;
   logout?: string | false;
   refresh?: string | false;
+  /** OpenID Connect Back-Channel Logout: register `baseURL` + this path at the IdP. */
+  backchannelLogout?: string | false;
 }
 
 /** Options of `empowerid()`. */
@@ -68,6 +71,17 @@ export interface EmpowerIDOptions extends ClientOptions {
   getLoginState?: GetLoginState;
   /** Try a `prompt=none` sign-in once per browser session for visitors who are not signed in here. Default `false`. */
   attemptSilentLogin?: boolean;
+  /**
+   * What several instances share (refresh lock and results, token cache, back-channel logout
+   * index): `redisShared(client, { secret })` from `empowerid-express/redis`. Guards mounted after
+   * this router inherit it. Default: this process only.
+   */
+  shared?: Shared;
+  /**
+   * Secret(s) sealing the tokens kept in the session, when `shared` is not given (with `shared`,
+   * give the secret to it). A list rotates: the first encrypts, all decrypt. At least 32 characters.
+   */
+  secret?: string | string[];
 }
 
 export interface ResolvedEmpowerIDOptions {
@@ -94,13 +108,14 @@ export interface ResolvedEmpowerIDOptions {
   readonly afterCallback: AfterCallback | undefined;
   readonly getLoginState: GetLoginState | undefined;
   readonly attemptSilentLogin: boolean;
+  readonly shared: Shared;
 }
 
 export const ROUTER_DEFAULTS = {
   scope: 'openid profile email',
   responseType: 'code',
   responseMode: 'auto',
-  routes: { login: '/login', callback: '/callback', logout: '/logout', refresh: '/refresh' },
+  routes: { login: '/login', callback: '/callback', logout: '/logout', refresh: '/refresh', backchannelLogout: '/backchannel-logout' },
   postLogoutRedirect: '/',
   idpLogout: true,
   globalLogout: true,
@@ -169,6 +184,7 @@ export function resolveEmpowerIDOptions(options: EmpowerIDOptions): ResolvedEmpo
     afterCallback: optionalFunction(options, 'afterCallback') as AfterCallback | undefined,
     getLoginState: optionalFunction(options, 'getLoginState') as GetLoginState | undefined,
     attemptSilentLogin: optionalBoolean(options, 'attemptSilentLogin') ?? ROUTER_DEFAULTS.attemptSilentLogin,
+    shared: resolveShared(options),
   });
 }
 
@@ -201,4 +217,14 @@ function resolveRoutes(value: RouteOptions | undefined): Required<RouteOptions> 
     else throw new ConfigurationError(`routes.${key}`, 'must be a path starting with "/", or false');
   }
   return out;
+}
+
+function resolveShared(options: EmpowerIDOptions): Shared {
+  if (options.shared === undefined) return memoryShared(options.secret === undefined ? {} : { secret: options.secret });
+  if (!(options.shared instanceof Shared)) {
+    throw new ConfigurationError('shared', 'must come from redisShared() (empowerid-express/redis) or memoryShared()');
+  }
+  if (options.secret !== undefined)
+    throw new ConfigurationError('secret', 'is given to redisShared()/memoryShared() when "shared" is set; remove it here');
+  return options.shared;
 }

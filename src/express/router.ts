@@ -2,6 +2,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { EmpowerIDClient, warnImplicitFlow } from '../core/client.js';
 import { debug } from '../core/debug.js';
 import { RefreshCoordinator } from '../core/refresh-coordinator.js';
+import { SessionIndex } from '../core/session-index.js';
 import { callbackHandler } from './callback.js';
 import { type RouterState, contextMiddleware } from './context.js';
 import { errorHandler } from './errors.js';
@@ -15,6 +16,7 @@ import { type EmpowerIDOptions, resolveEmpowerIDOptions } from './options.js';
 import { refreshHandler } from './refresh.js';
 import { reportErrors } from './report.js';
 import { silentLogin } from './silent-login.js';
+import { backchannelLogoutHandler } from './backchannel-logout.js';
 
 const log = debug('router');
 let warnedHttp = false;
@@ -46,7 +48,12 @@ export function empowerid(options: EmpowerIDOptions): Router & { client: Empower
   // Discovery starts now, but an IdP that is down must not stop the app from starting.
   client.warmUp();
   if (resolved.idpLogout && routes.logout) client.need('end_session_endpoint', 'endSession', 'RP-initiated logout (idpLogout)');
-  const state: RouterState = { options: resolved, client, refresher: new RefreshCoordinator(client) };
+  const state: RouterState = {
+    options: resolved,
+    client,
+    refresher: new RefreshCoordinator(client, resolved.shared),
+    sessions: new SessionIndex(resolved.shared),
+  };
   const router = express.Router() as Router & { client: EmpowerIDClient };
 
   router.use(checkMount(resolved));
@@ -67,6 +74,7 @@ export function empowerid(options: EmpowerIDOptions): Router & { client: Empower
     router.post(routes.logout, ...logoutPostHandler(state));
   }
   if (routes.refresh) router.post(routes.refresh, refreshHandler(state));
+  if (routes.backchannelLogout) router.post(routes.backchannelLogout, ...backchannelLogoutHandler(state));
   router.use(reportErrors());
   if (resolved.errors === 'render') router.use(errorHandler());
   log('routes login=%s callback=%s logout=%s refresh=%s', routes.login, routes.callback, routes.logout, routes.refresh);

@@ -2,7 +2,11 @@ import type { Request } from 'express';
 import type { IDToken } from 'openid-client';
 import type { LoginTransaction } from '../core/client.js';
 import type { TokenSet } from '../core/tokens.js';
+import { debug } from '../core/debug.js';
+import type { Sealer } from '../core/seal.js';
 import { EmpowerIDError } from '../errors.js';
+
+const log = debug('session');
 
 /** What this library keeps in `req.session[sessionKey]`: server-side, never in a cookie. */
 export interface SessionState {
@@ -44,15 +48,85 @@ export function sessionOf(req: Request): SessionBag {
   return session;
 }
 
-export function readState(req: Request, key: string): SessionState {
-  const v = (req as unknown as { session?: Record<string, unknown> }).session?.[key];
-  return v && typeof v === 'object' ? (v as SessionState) : {};
+/**
+ * The tokens of the session, opened once per request by {@link openState}. The session itself
+ * holds them only sealed (`sealed`, a JWE), so a dump of any session store holds no usable token.
+ */
+const opened = new WeakMap<Request, { sealed: string; tokens: StoredTokens }>();
+
+/** What the session holds under `sessionKey`. */
+interface RawState {
+  sealed?: string;
+  claims?: IDToken;
+  transactions?: LoginTransaction[];
+  completed?: SessionState['completed'];
+  /** Plaintext tokens written by versions before sealing; sealed on the next request. */
+  tokens?: StoredTokens;
 }
 
+function rawState(req: Request, key: string): RawState {
+  const v = (req as unknown as { session?: Record<string, unknown> }).session?.[key];
+  return v && typeof v === 'object' ? (v as RawState) : {};
+}
+
+/** The session's state with its tokens opened. Synchronous: {@link openState} ran earlier in the request. */
+export function readState(req: Request, key: string): SessionState {
+  const { sealed, tokens: _legacy, ...rest } = rawState(req, key);
+  const open = sealed === undefined ? undefined : opened.get(req);
+  return open !== undefined && open.sealed === sealed ? { ...rest, tokens: open.tokens } : rest;
+}
+
+/**
+ * Writes the state; its tokens must be the ones already in the session (or none, which signs the
+ * user out). New tokens go through {@link saveTokens}, which seals them.
+ */
 export function writeState(req: Request, key: string, state: SessionState): void {
   const session = sessionOf(req);
-  if (!state.tokens && !state.transactions?.length) delete session[key];
-  else session[key] = state;
+  const { tokens, ...rest } = state;
+  const raw: RawState = { ...rest };
+  if (tokens !== undefined) {
+    const open = opened.get(req);
+    if (open === undefined || open.tokens !== tokens)
+      throw new Error('empowerid: internal error: new tokens must be sealed with saveTokens()');
+    raw.sealed = open.sealed;
+  } else delete raw.claims;
+  if (raw.sealed === undefined && !raw.transactions?.length) delete session[key];
+  else session[key] = raw;
+}
+
+/** Seals the state's tokens into the session. */
+export async function saveTokens(req: Request, key: string, state: SessionState, sealer: Sealer): Promise<void> {
+  const { tokens, ...rest } = state;
+  if (tokens === undefined) {
+    writeState(req, key, rest);
+    return;
+  }
+  const sealed = await sealer.seal(tokens);
+  sessionOf(req)[key] = { ...rest, sealed } satisfies RawState;
+  opened.set(req, { sealed, tokens });
+}
+
+/**
+ * Opens the session's sealed tokens for this request. Tokens that no configured secret opens
+ * (the secret was changed without keeping the old one in the list, or the value was altered)
+ * sign the user out instead of failing every request.
+ */
+export async function openState(req: Request, key: string, sealer: Sealer): Promise<void> {
+  const raw = rawState(req, key);
+  if (raw.tokens !== undefined) {
+    const { tokens, ...rest } = raw;
+    await saveTokens(req, key, { ...rest, tokens }, sealer);
+    return;
+  }
+  if (raw.sealed === undefined || opened.get(req)?.sealed === raw.sealed) return;
+  const tokens = await sealer.open<StoredTokens>(raw.sealed);
+  if (tokens === undefined || typeof tokens.access_token !== 'string') {
+    log('the session tokens could not be opened with the configured secret; signed out');
+    const { sealed: _s, claims: _c, ...rest } = raw;
+    writeState(req, key, rest);
+    return;
+  }
+  opened.set(req, { sealed: raw.sealed, tokens });
 }
 
 export function addTransaction(state: SessionState, tx: LoginTransaction): SessionState {

@@ -72,6 +72,24 @@ describe('silent refresh', () => {
     expect(b.body.expiresAt).toBeGreaterThanOrEqual(a.body.expiresAt);
   });
 
+  it('a refresh that failed while the IdP was down is not replayed: the next one succeeds once the IdP is back', async () => {
+    const idp = await startMockEmpowerID({ autoLogin: 'alice' });
+    try {
+      const agent = request.agent(buildApp(idp));
+      await signIn(agent);
+      idp.setOutage('down');
+      const down = await agent.post('/refresh').set('Accept', 'application/json');
+      expect(down.status).toBe(503);
+      idp.setOutage(false);
+      idp.resetCounts();
+      const back = await agent.post('/refresh').set('Accept', 'application/json');
+      expect(back.status).toBe(200);
+      expect(idp.counts['token:refresh_token']).toBe(1);
+    } finally {
+      await idp.close();
+    }
+  });
+
   it('POST /refresh without a session answers 401 JSON', async () => {
     const res = await request(buildApp(mock)).post('/refresh').set('Accept', 'application/json').expect(401);
     expect(res.body.code).toBe('ERR_LOGIN_REQUIRED');

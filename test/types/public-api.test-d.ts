@@ -51,6 +51,8 @@ expectTypeOf<EmpowerIDErrorCode>().toEqualTypeOf<
   | 'ERR_BEARER_INVALID_TOKEN'
   | 'ERR_BEARER_INSUFFICIENT_SCOPE'
   | 'ERR_ASSERTION_INVALID'
+  | 'ERR_SHARED_UNAVAILABLE'
+  | 'ERR_LOGOUT_TOKEN_INVALID'
 >();
 // @ts-expect-error not a code
 const notACode: EmpowerIDErrorCode = 'ERR_SOMETHING_ELSE';

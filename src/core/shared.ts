@@ -1,0 +1,202 @@
+/**
+ * What several instances of an app share: a small key/value store with TTLs, a lock, a broadcast
+ * channel, and the secret that seals tokens. Core owns the interfaces; the default lives in this
+ * process ({@link memoryShared}), and `empowerid-express/redis` provides the same over Redis.
+ */
+import { randomBytes } from 'node:crypto';
+import { ConfigurationError } from '../errors.js';
+import { debug } from './debug.js';
+import { MemoryBackend } from './shared-memory.js';
+import { Sealer } from './seal.js';
+
+const log = debug('shared');
+
+/**
+ * The primitives a shared store must provide, all asynchronous. A store that cannot answer
+ * (unreachable, too slow) rejects with `SharedUnavailableError`; it never answers "absent" for
+ * "unknown".
+ */
+export interface SharedBackend {
+  /** Short name for messages (`memory`, `redis`). */
+  readonly name: string;
+  /** `false` while broadcasts may be lost (disconnected): in-process copies must not answer alone. */
+  readonly connected: boolean;
+  get(key: string): Promise<string | undefined>;
+  /** The value and its remaining time to live in milliseconds. */
+  getWithTtl(key: string): Promise<{ value: string; ttlMs: number } | undefined>;
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+  /** Stores only when the key is absent (Redis `SET NX PX`); `true` when stored. */
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /** Deletes only when the key holds `value` (a token-checked lock release); `true` when deleted. */
+  deleteIfEquals(key: string, value: string): Promise<boolean>;
+  delete(keys: string[]): Promise<void>;
+  /** Adds `member` to the set at `key` and (re)sets the set's time to live. */
+  addToSet(key: string, member: string, ttlMs: number): Promise<void>;
+  members(key: string): Promise<string[]>;
+  publish(channel: string, message: string): Promise<void>;
+  /** Delivers every later message of `channel` to `listener`, including this instance's own. */
+  subscribe(channel: string, listener: (message: string) => void): Promise<void>;
+  /** Called after a reconnection, when broadcasts may have been missed. */
+  onReconnect(listener: () => void): void;
+}
+
+/** Options shared by {@link memoryShared} and `redisShared()`. */
+export interface SharedOptions {
+  /**
+   * Secret(s) that seal the tokens kept in sessions and handed between instances (jose `dir` +
+   * `A256GCM`). A list rotates: the first encrypts, all decrypt. Each at least 32 characters.
+   * Without one, a random key per process is used: sessions do not survive a restart, and a
+   * warning is printed when the app runs in production.
+   */
+  secret?: string | readonly string[];
+  /** Prefix of every key and channel. Default `empowerid:`. */
+  prefix?: string;
+  /**
+   * Longest time a refresh lock is held, in milliseconds: a crashed holder delays the others by
+   * at most this long. Default 10 000.
+   */
+  lockTtlMs?: number;
+  /** How long a refresh result stays available to requests still holding the old refresh token, in milliseconds. Default 30 000. */
+  refreshGraceMs?: number;
+}
+
+/** The in-process copy of a shared cache is told to drop a key, or everything (`undefined`). */
+export type EvictListener = (key: string | undefined) => void;
+
+/** The back tier of the token cache: values as JSON under a namespace, evictions broadcast. */
+export interface CacheBackTier<V> {
+  get(key: string): Promise<{ value: V; ttlMs: number } | undefined>;
+  set(key: string, value: V, ttlMs: number): Promise<void>;
+  /** Deletes the key here and tells every instance to drop its in-process copy. */
+  delete(key: string): Promise<void>;
+  /** `false` while evictions from other instances may be missed: the front tier must not answer alone. */
+  readonly trustworthy: boolean;
+  onEvict(listener: EvictListener): void;
+}
+
+/** A held lock; `release` frees it only if it is still this holder's. */
+export interface HeldLock {
+  release(): Promise<void>;
+}
+
+/**
+ * The coordination handle passed to `empowerid({ shared })` and `requireToken({ shared })`.
+ * Build it with {@link memoryShared} (one instance) or `redisShared()` from
+ * `empowerid-express/redis` (several instances).
+ */
+export class Shared {
+  readonly backend: SharedBackend;
+  readonly sealer: Sealer;
+  readonly prefix: string;
+  readonly lockTtlMs: number;
+  readonly refreshGraceMs: number;
+  readonly #evictListeners = new Map<string, Set<EvictListener>>();
+  #subscribed: Promise<void> | undefined;
+
+  constructor(backend: SharedBackend, options: SharedOptions = {}) {
+    this.backend = backend;
+    this.sealer = new Sealer(options.secret);
+    this.prefix = options.prefix ?? 'empowerid:';
+    if (typeof this.prefix !== 'string') throw new ConfigurationError('prefix', 'must be a string');
+    this.lockTtlMs = positive(options.lockTtlMs, 'lockTtlMs', 10_000);
+    this.refreshGraceMs = positive(options.refreshGraceMs, 'refreshGraceMs', 30_000);
+    backend.onReconnect(() => {
+      log('%s reconnected; in-process cache copies dropped', backend.name);
+      for (const listeners of this.#evictListeners.values()) for (const l of listeners) l(undefined);
+    });
+  }
+
+  /** A key under this handle's prefix. */
+  key(...parts: string[]): string {
+    return this.prefix + parts.join(':');
+  }
+
+  /**
+   * Takes the lock `name` for `ttlMs` (Redis `SET NX PX` with a random token), or answers
+   * `undefined` when someone else holds it.
+   */
+  async tryLock(name: string, ttlMs = this.lockTtlMs): Promise<HeldLock | undefined> {
+    const key = this.key('lock', name);
+    const token = randomBytes(16).toString('base64url');
+    if (!(await this.backend.setIfAbsent(key, token, ttlMs))) return undefined;
+    return {
+      release: async () => {
+        await this.backend.deleteIfEquals(key, token);
+      },
+    };
+  }
+
+  /** Whether the lock `name` is held by anyone now. */
+  async isLocked(name: string): Promise<boolean> {
+    return (await this.backend.get(this.key('lock', name))) !== undefined;
+  }
+
+  /** The back tier of a token cache under `namespace` (one per client, so answers never mix). */
+  cacheTier<V>(namespace: string): CacheBackTier<V> {
+    const listeners = this.#evictListeners.get(namespace) ?? new Set<EvictListener>();
+    this.#evictListeners.set(namespace, listeners);
+    this.#subscribeEvictions();
+    const backend = this.backend;
+    const keyOf = (key: string) => this.key('cache', namespace, key);
+    const channel = this.key('evict');
+    return {
+      get: async (key) => {
+        const found = await backend.getWithTtl(keyOf(key));
+        if (found === undefined) return undefined;
+        try {
+          return { value: JSON.parse(found.value) as V, ttlMs: found.ttlMs };
+        } catch {
+          return undefined; // Not ours or truncated: a miss, and the IdP is asked again.
+        }
+      },
+      set: (key, value, ttlMs) => backend.set(keyOf(key), JSON.stringify(value), ttlMs),
+      delete: async (key) => {
+        await backend.delete([keyOf(key)]);
+        await backend.publish(channel, `${namespace}\n${key}`);
+      },
+      get trustworthy() {
+        return backend.connected;
+      },
+      onEvict: (listener) => {
+        listeners.add(listener);
+      },
+    };
+  }
+
+  #subscribeEvictions(): void {
+    if (this.#subscribed) return;
+    this.#subscribed = this.backend
+      .subscribe(this.key('evict'), (message) => {
+        const cut = message.indexOf('\n');
+        if (cut < 0) return;
+        const listeners = this.#evictListeners.get(message.slice(0, cut));
+        if (listeners) for (const l of listeners) l(message.slice(cut + 1));
+      })
+      .catch((err: Error) => {
+        // Reported through `trustworthy`; the next tier asks again.
+        log('eviction channel not subscribed (%s)', err.message);
+        this.#subscribed = undefined;
+      });
+  }
+}
+
+/**
+ * The single-instance default: everything in this process. Pass one explicitly to set `secret`,
+ * or use `empowerid({ secret })`.
+ *
+ * @example
+ * ```ts
+ * app.use(empowerid({ ...idp, shared: memoryShared({ secret: process.env.TOKEN_SECRET }) }));
+ * ```
+ */
+export function memoryShared(options: SharedOptions = {}): Shared {
+  return new Shared(new MemoryBackend(), options);
+}
+
+function positive(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new ConfigurationError(name, 'must be a positive number of milliseconds');
+  }
+  return value;
+}
