@@ -28,6 +28,7 @@ export {
   IdPResponseError,
   IdPUnavailableError,
   OAuthError,
+  SharedUnavailableError,
   type EmpowerIDErrorCode,
 } from './errors.js';
 export { requireToken, type RequireTokenOptions } from './express/require-token.js';
@@ -82,3 +83,4 @@ export {
   type TokenExchangeParams,
   type TokenReuse,
 } from './core/grants/index.js';
+export { memoryShared, Shared, type SharedOptions, type SharedBackend, type CacheBackTier } from './core/shared.js';

@@ -16,6 +16,7 @@ import {
   validateClock,
   validateMaxEntries,
 } from './memory-store.js';
+import type { CacheBackTier } from './shared.js';
 
 /**
  * A pluggable key/value store. Methods may be synchronous or return promises. The store owns its own
@@ -71,6 +72,19 @@ export interface TokenCacheOptions<V = unknown> {
   clock?: () => number;
   /** A shared store to use instead of the built-in {@link MemoryStore}. */
   store?: CacheStore<V>;
+  /**
+   * A shared back tier (Redis) behind the in-process LRU, which stays in front so a warm lookup
+   * remains synchronous. A front miss asks the tier before `load`; a load is written to both; a
+   * delete removes the key from the tier and, through its broadcast, from every instance's front.
+   * While the tier cannot receive broadcasts the front does not answer alone. Not combined with
+   * `store`.
+   */
+  tier?: CacheBackTier<V>;
+  /**
+   * What a lookup does when the tier fails (unreachable, slow): `fail` (default) rejects with the
+   * tier's error (a 503 at the guard); `load` calls `load` and keeps the answer nowhere.
+   */
+  onTierFailure?: 'fail' | 'load';
 }
 
 /** Counters of a {@link TokenCache}, for metrics and tests. Counters only grow; `clear()` keeps them. */
@@ -87,6 +101,8 @@ export interface CacheStats {
   inflight: number;
   /** Entries the built-in store dropped to stay within `maxEntries`; 0 with a custom store. */
   evictions: number;
+  /** Front misses answered by the shared tier (no `load`). */
+  tierHits: number;
 }
 
 /** Default bound of the built-in store. */
@@ -129,9 +145,12 @@ export class TokenCache<V> {
   /** The built-in store when used, so the fast path can skip promise checks. */
   readonly #memory: MemoryStore<V> | undefined;
   readonly #inflight = new Map<string, Promise<V>>();
+  readonly #tier: CacheBackTier<V> | undefined;
+  readonly #loadOnTierFailure: boolean;
   #hits = 0;
   #misses = 0;
   #loads = 0;
+  #tierHits = 0;
 
   /**
    * @throws TypeError when an option is invalid: `maxEntries` not a positive integer no greater than
@@ -139,6 +158,14 @@ export class TokenCache<V> {
    *   names the option.
    */
   constructor(options: TokenCacheOptions<V> = {}) {
+    if (options.tier !== undefined && options.store !== undefined) {
+      throw new TypeError('empowerid: options "store" and "tier" cannot be combined; the tier sits behind the built-in store');
+    }
+    if (options.onTierFailure !== undefined && options.onTierFailure !== 'fail' && options.onTierFailure !== 'load') {
+      throw new TypeError('empowerid: option "onTierFailure" must be "fail" or "load"');
+    }
+    this.#tier = options.tier;
+    this.#loadOnTierFailure = options.onTierFailure === 'load';
     if (options.store === undefined) {
       const memory = new MemoryStore<V>(options);
       this.#memory = memory;
@@ -149,6 +176,19 @@ export class TokenCache<V> {
       validateClock(options.clock);
       this.#store = validateStore(options.store);
       this.#memory = options.store instanceof MemoryStore ? options.store : undefined;
+    }
+    const memory = this.#memory;
+    if (this.#tier && memory) {
+      // Another instance deleted the key (revocation, logout): drop this instance's copy and detach its load.
+      this.#tier.onEvict((key) => {
+        if (key === undefined) {
+          memory.clear();
+          this.#inflight.clear();
+        } else {
+          memory.delete(key);
+          this.#inflight.delete(key);
+        }
+      });
     }
   }
 
@@ -182,6 +222,8 @@ export class TokenCache<V> {
   peek(key: string): V | undefined {
     const memory = this.#memory;
     if (memory === undefined) return undefined;
+    // Evictions from other instances may be lost meanwhile: the front must not answer alone.
+    if (this.#tier !== undefined && !this.#tier.trustworthy) return undefined;
     const value = memory.get(key);
     if (value !== undefined) this.#hits++;
     return value;
@@ -206,7 +248,7 @@ export class TokenCache<V> {
   getOrLoad(key: string, load: () => Promise<{ value: V; ttlMs: number }>): Promise<V> {
     const memory = this.#memory;
     if (memory !== undefined) {
-      const value = memory.get(key);
+      const value = this.#tier !== undefined && !this.#tier.trustworthy ? undefined : memory.get(key);
       if (value !== undefined) {
         this.#hits++;
         return Promise.resolve(value);
@@ -259,7 +301,9 @@ export class TokenCache<V> {
    */
   delete(key: string): Promise<void> | void {
     this.#inflight.delete(key);
-    return this.#store.delete(key);
+    const done = this.#store.delete(key);
+    if (this.#tier === undefined) return done;
+    return this.#tier.delete(key);
   }
 
   /**
@@ -283,15 +327,19 @@ export class TokenCache<V> {
       entries: typeof size === 'number' ? size : 0,
       inflight: this.#inflight.size,
       evictions: this.#memory?.evictions ?? 0,
+      tierHits: this.#tierHits,
     };
   }
 
-  #joinOrLoad(key: string, load: () => Promise<{ value: V; ttlMs: number }>): Promise<V> {
+  #joinOrLoad(key: string, direct: () => Promise<{ value: V; ttlMs: number }>): Promise<V> {
     this.#misses++;
     const running = this.#inflight.get(key);
     if (running !== undefined) return running;
-
-    this.#loads++;
+    const counted = () => {
+      this.#loads++;
+      return direct();
+    };
+    const load = this.#tier === undefined ? counted : () => this.#throughTier(key, this.#tier as CacheBackTier<V>, counted);
     const inflight = this.#inflight;
     const store = this.#store;
     // Declared before it is assigned so the load can check that it is still the current flight.
@@ -318,6 +366,35 @@ export class TokenCache<V> {
     // First reaction registered, so the key is free before any waiter resumes.
     flight.then(settle, settle);
     return flight;
+  }
+
+  /** The tier's answer, or `load`'s written to the tier; `ttlMs` 0 keeps it out of the front. */
+  async #throughTier(
+    key: string,
+    tier: CacheBackTier<V>,
+    load: () => Promise<{ value: V; ttlMs: number }>,
+  ): Promise<{ value: V; ttlMs: number }> {
+    let found: { value: V; ttlMs: number } | undefined;
+    try {
+      found = await tier.get(key);
+    } catch (err) {
+      if (!this.#loadOnTierFailure) throw err;
+      const { value } = await load();
+      return { value, ttlMs: 0 };
+    }
+    if (found !== undefined) {
+      this.#tierHits++;
+      return tier.trustworthy ? found : { value: found.value, ttlMs: 0 };
+    }
+    const loaded = await load();
+    if (loaded.value !== undefined && isCacheableTtl(loaded.ttlMs)) {
+      try {
+        await tier.set(key, loaded.value, loaded.ttlMs);
+      } catch {
+        // The answer is good; other instances will ask the IdP themselves.
+      }
+    }
+    return tier.trustworthy ? loaded : { value: loaded.value, ttlMs: 0 };
   }
 }
 

@@ -38,6 +38,8 @@ export interface SharedBackend {
   subscribe(channel: string, listener: (message: string) => void): Promise<void>;
   /** Called after a reconnection, when broadcasts may have been missed. */
   onReconnect(listener: () => void): void;
+  /** Releases connections the backend opened itself. */
+  close?(): Promise<void>;
 }
 
 /** Options shared by {@link memoryShared} and `redisShared()`. */
@@ -104,6 +106,11 @@ export class Shared {
       log('%s reconnected; in-process cache copies dropped', backend.name);
       for (const listeners of this.#evictListeners.values()) for (const l of listeners) l(undefined);
     });
+  }
+
+  /** Closes what the backend opened itself (Redis: the pub/sub connection); the app's client stays open. */
+  async close(): Promise<void> {
+    await this.backend.close?.();
   }
 
   /** A key under this handle's prefix. */

@@ -66,7 +66,7 @@ describe('TokenCache.getOrLoad with the built-in store', () => {
     expect(await cache.getOrLoad('k', load)).toEqual(claims('alice'));
 
     expect(load).toHaveBeenCalledTimes(1);
-    expect(cache.stats()).toEqual({ hits: 2, misses: 1, loads: 1, entries: 1, inflight: 0, evictions: 0 });
+    expect(cache.stats()).toEqual({ hits: 2, misses: 1, loads: 1, entries: 1, inflight: 0, evictions: 0, tierHits: 0 });
   });
 
   it('keeps keys apart', async () => {
@@ -407,7 +407,7 @@ describe('a custom asynchronous store', () => {
     expect(await cache.getOrLoad('k', load)).toEqual(claims('alice'));
     expect(load).toHaveBeenCalledTimes(1);
     expect(store.calls.set).toEqual([['k', 300]]);
-    expect(cache.stats()).toEqual({ hits: 1, misses: 1, loads: 1, entries: 1, inflight: 0, evictions: 0 });
+    expect(cache.stats()).toEqual({ hits: 1, misses: 1, loads: 1, entries: 1, inflight: 0, evictions: 0, tierHits: 0 });
 
     clock.advance(300);
     await cache.getOrLoad('k', load);
@@ -451,7 +451,7 @@ describe('a custom asynchronous store', () => {
     const cache = new TokenCache<Claims>({ store });
     const load = vi.fn(async () => ({ value: claims('alice'), ttlMs: 1000 }));
     expect(await cache.getOrLoad('k', load)).toEqual(claims('alice'));
-    expect(cache.stats()).toEqual({ hits: 0, misses: 1, loads: 1, entries: 0, inflight: 0, evictions: 0 });
+    expect(cache.stats()).toEqual({ hits: 0, misses: 1, loads: 1, entries: 0, inflight: 0, evictions: 0, tierHits: 0 });
   });
 
   it('works with a synchronous custom store too', async () => {
