@@ -289,7 +289,12 @@ export class TokenCache<V> {
     if (value === undefined || !isCacheableTtl(ttlMs)) return;
     try {
       const done = this.#store.set(key, value, ttlMs);
-      if (isThenable(done)) return Promise.resolve(done).then(undefined, () => {});
+      const shared = this.#tier?.set(key, value, ttlMs);
+      if (isThenable(done) || shared !== undefined)
+        return Promise.all([done, shared]).then(
+          () => undefined,
+          () => {},
+        );
     } catch {
       // Fail open, as above.
     }

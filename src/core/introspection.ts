@@ -3,6 +3,7 @@ import { type CacheStats, type CacheStore, TokenCache } from './cache.js';
 import type { EmpowerIDClient, IntrospectionResponse, UserInfo } from './client.js';
 import { debug } from './debug.js';
 import { Interner, internStrings } from './intern.js';
+import type { Shared } from './shared.js';
 import { TokenPolicy, type TokenPolicyOptions, type VerifiedToken } from './token-policy.js';
 
 export { TokenPolicy, type TokenPolicyOptions, type VerifiedToken } from './token-policy.js';
@@ -29,8 +30,19 @@ export interface TokenCacheSettings {
   negativeTtlSeconds?: number;
   /** Cache entry cap (LRU). Default 100 000. */
   cacheMaxEntries?: number;
-  /** A shared store (e.g. Redis) instead of the in-memory LRU. */
+  /** A custom store instead of the in-memory LRU. Not combined with `shared`. */
   store?: CacheStore<TokenFacts>;
+  /**
+   * Several instances share answers through this (`redisShared()`): the in-process LRU stays in
+   * front, Redis behind it, revocations evict every instance's copy. Guards mounted after
+   * `empowerid({ shared })` inherit it.
+   */
+  shared?: Shared;
+  /**
+   * When the shared store fails (Redis down or slow): `fail` (default) answers 503 with
+   * `Retry-After`; `introspect` asks tokeninfo for every request meanwhile and caches nothing.
+   */
+  onSharedFailure?: 'fail' | 'introspect';
 }
 
 /** Options of {@link TokenVerifier}: its cache, and the policy {@link TokenVerifier.verify} applies by default. */
@@ -69,10 +81,23 @@ export class TokenVerifier {
     this.#clock = client.config.clock;
     this.#maxTtlMs = seconds(options, 'cacheMaxTtlSeconds', 300) * 1000;
     this.#negativeTtlMs = seconds(options, 'negativeTtlSeconds', 10) * 1000;
+    if (options.shared !== undefined && options.store !== undefined) {
+      throw new ConfigurationError('store', 'cannot be combined with "shared"; the shared tier sits behind the in-memory cache');
+    }
+    if (options.onSharedFailure !== undefined && options.onSharedFailure !== 'fail' && options.onSharedFailure !== 'introspect') {
+      throw new ConfigurationError('onSharedFailure', 'must be "fail" or "introspect"');
+    }
     this.#cache = new TokenCache<TokenFacts>({
       clock: this.#clock,
       ...(options.cacheMaxEntries !== undefined && { maxEntries: options.cacheMaxEntries }),
       ...(options.store !== undefined && { store: options.store }),
+      ...(options.shared !== undefined && {
+        // Per client and lifetime settings, named the same on every instance.
+        tier: options.shared.cacheTier<TokenFacts>(
+          `${TokenCache.keyFor(`${client.config.server.href}\n${client.config.clientId}`).slice(0, 16)}:${this.#maxTtlMs}:${this.#negativeTtlMs}`,
+        ),
+        onTierFailure: options.onSharedFailure === 'introspect' ? 'load' : 'fail',
+      }),
     });
     this.policy = this.policyFor(options);
     // Any revocation through this client, not only through this verifier, evicts the token and

@@ -92,11 +92,14 @@ export class Shared {
   readonly prefix: string;
   readonly lockTtlMs: number;
   readonly refreshGraceMs: number;
+  /** `true` for {@link memoryShared}: nothing leaves this process, so caches need no tier. */
+  readonly local: boolean;
   readonly #evictListeners = new Map<string, Set<EvictListener>>();
   #subscribed: Promise<void> | undefined;
 
   constructor(backend: SharedBackend, options: SharedOptions = {}) {
     this.backend = backend;
+    this.local = backend instanceof MemoryBackend;
     this.sealer = new Sealer(options.secret);
     this.prefix = options.prefix ?? 'empowerid:';
     if (typeof this.prefix !== 'string') throw new ConfigurationError('prefix', 'must be a string');
@@ -151,7 +154,8 @@ export class Shared {
         const found = await backend.getWithTtl(keyOf(key));
         if (found === undefined) return undefined;
         try {
-          return { value: JSON.parse(found.value) as V, ttlMs: found.ttlMs };
+          // Frozen like the in-process answers: one handler cannot change another's view.
+          return { value: deepFreeze(JSON.parse(found.value)) as V, ttlMs: found.ttlMs };
         } catch {
           return undefined; // Not ours or truncated: a miss, and the IdP is asked again.
         }
@@ -204,6 +208,14 @@ function positive(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw new ConfigurationError(name, 'must be a positive number of milliseconds');
+  }
+  return value;
+}
+
+function deepFreeze(value: unknown): unknown {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
   }
   return value;
 }

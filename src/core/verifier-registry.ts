@@ -34,7 +34,14 @@ function settingsKey(s: TokenCacheSettings): string {
   } else if (s.store !== undefined) {
     store = -nextStoreId++; // not a store: never shared, so the cache's own validation reports it
   }
-  return `${String(s.cacheMaxTtlSeconds)}|${String(s.negativeTtlSeconds)}|${String(s.cacheMaxEntries)}|${store}`;
+  let shared = 0;
+  if (s.shared !== null && typeof s.shared === 'object') {
+    shared = storeIds.get(s.shared) ?? nextStoreId++;
+    storeIds.set(s.shared, shared);
+  } else if (s.shared !== undefined) {
+    shared = -nextStoreId++;
+  }
+  return `${String(s.cacheMaxTtlSeconds)}|${String(s.negativeTtlSeconds)}|${String(s.cacheMaxEntries)}|${store}|${shared}|${String(s.onSharedFailure)}`;
 }
 
 function pickSettings(s: TokenCacheSettings): TokenCacheSettings {
@@ -43,5 +50,7 @@ function pickSettings(s: TokenCacheSettings): TokenCacheSettings {
     ...(s.negativeTtlSeconds !== undefined && { negativeTtlSeconds: s.negativeTtlSeconds }),
     ...(s.cacheMaxEntries !== undefined && { cacheMaxEntries: s.cacheMaxEntries }),
     ...(s.store !== undefined && { store: s.store }),
+    ...(s.shared !== undefined && { shared: s.shared }),
+    ...(s.onSharedFailure !== undefined && { onSharedFailure: s.onSharedFailure }),
   };
 }

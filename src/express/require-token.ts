@@ -246,7 +246,9 @@ function standaloneVerifier(options: RequireTokenOptions): TokenVerifier {
 
 function shared(state: RouterState | undefined, options: TokenVerifierOptions): TokenVerifier {
   if (!state) throw new EmpowerIDError('ERR_CONFIG_INVALID', UNCONFIGURED_GUARD);
-  return verifierFor(state.client, options);
+  // Guards inherit the router's shared store unless they name their own.
+  const inherited = options.shared ?? (state.options.shared.local ? undefined : state.options.shared);
+  return verifierFor(state.client, inherited === undefined ? options : { ...options, shared: inherited });
 }
 
 /**

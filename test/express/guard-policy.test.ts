@@ -206,8 +206,16 @@ describe('logout and revocation evict every token of the sign-in', () => {
     const instance = () => {
       const app = express();
       app.use(session({ secret: 's', resave: false, saveUninitialized: false, store, cookie: { sameSite: 'lax' } }));
+      // Instances that share sessions share the secret sealing their tokens.
+      const secret = 'the secret both instances share, 32+ chars';
       app.use(
-        empowerid({ server: mock.url, clientId: DEFAULT_CLIENT.clientId, clientSecret: DEFAULT_CLIENT.clientSecret, baseURL: BASE_URL }),
+        empowerid({
+          server: mock.url,
+          clientId: DEFAULT_CLIENT.clientId,
+          clientSecret: DEFAULT_CLIENT.clientSecret,
+          baseURL: BASE_URL,
+          secret,
+        }),
       );
       app.get('/me', (req, res) => res.json({ accessToken: req.empowerid.accessToken?.value }));
       app.get('/api', requireToken(), (_req, res) => res.send('ok'));
