@@ -3,7 +3,7 @@ import { type CacheStats, type CacheStore, TokenCache } from './cache.js';
 import type { EmpowerIDClient, IntrospectionResponse, UserInfo } from './client.js';
 import { debug } from './debug.js';
 import { Interner, internStrings } from './intern.js';
-import type { Shared } from './shared.js';
+import { type Shared, clientGroup } from './shared.js';
 import { TokenPolicy, type TokenPolicyOptions, type VerifiedToken } from './token-policy.js';
 
 export { TokenPolicy, type TokenPolicyOptions, type VerifiedToken } from './token-policy.js';
@@ -93,9 +93,8 @@ export class TokenVerifier {
       ...(options.store !== undefined && { store: options.store }),
       ...(options.shared !== undefined && {
         // Per client and lifetime settings, named the same on every instance.
-        tier: options.shared.cacheTier<TokenFacts>(
-          `${TokenCache.keyFor(`${client.config.server.href}\n${client.config.clientId}`).slice(0, 16)}:${this.#maxTtlMs}:${this.#negativeTtlMs}`,
-        ),
+        // Per client (named the same on every instance) and lifetime settings.
+        tier: options.shared.cacheTier<TokenFacts>(clientGroup(client.config), `${this.#maxTtlMs}:${this.#negativeTtlMs}`),
         onTierFailure: options.onSharedFailure === 'introspect' ? 'load' : 'fail',
       }),
     });

@@ -3,7 +3,7 @@
  * channel, and the secret that seals tokens. Core owns the interfaces; the default lives in this
  * process ({@link memoryShared}), and `empowerid-express/redis` provides the same over Redis.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { ConfigurationError } from '../errors.js';
 import { debug } from './debug.js';
 import { MemoryBackend } from './shared-memory.js';
@@ -95,6 +95,7 @@ export class Shared {
   /** `true` for {@link memoryShared}: nothing leaves this process, so caches need no tier. */
   readonly local: boolean;
   readonly #evictListeners = new Map<string, Set<EvictListener>>();
+  readonly #attached = new WeakSet<object>();
   #subscribed: Promise<void> | undefined;
 
   constructor(backend: SharedBackend, options: SharedOptions = {}) {
@@ -141,14 +142,24 @@ export class Shared {
     return (await this.backend.get(this.key('lock', name))) !== undefined;
   }
 
-  /** The back tier of a token cache under `namespace` (one per client, so answers never mix). */
-  cacheTier<V>(namespace: string): CacheBackTier<V> {
-    const listeners = this.#evictListeners.get(namespace) ?? new Set<EvictListener>();
-    this.#evictListeners.set(namespace, listeners);
+  /**
+   * The back tier of a token cache: `group` names the client whose answers it holds (the same on
+   * every instance, see {@link clientGroup}), `variant` its cache settings. An eviction is broadcast
+   * to the whole group: every instance drops its in-process copy and deletes the Redis entry of
+   * each variant it uses.
+   */
+  cacheTier<V>(group: string, variant = 'default'): CacheBackTier<V> {
+    const listeners = this.#evictListeners.get(group) ?? new Set<EvictListener>();
+    this.#evictListeners.set(group, listeners);
     this.#subscribeEvictions();
     const backend = this.backend;
-    const keyOf = (key: string) => this.key('cache', namespace, key);
-    const channel = this.key('evict');
+    const keyOf = (key: string) => this.key('cache', group, variant, key);
+    const evictListeners = new Set<EvictListener>();
+    listeners.add((key) => {
+      // Best effort: the instance that evicted deleted its own variant already.
+      if (key !== undefined) backend.delete([keyOf(key)]).catch(() => {});
+      for (const l of evictListeners) l(key);
+    });
     return {
       get: async (key) => {
         const found = await backend.getWithTtl(keyOf(key));
@@ -163,15 +174,34 @@ export class Shared {
       set: (key, value, ttlMs) => backend.set(keyOf(key), JSON.stringify(value), ttlMs),
       delete: async (key) => {
         await backend.delete([keyOf(key)]);
-        await backend.publish(channel, `${namespace}\n${key}`);
+        await this.evict(group, [key]);
       },
       get trustworthy() {
         return backend.connected;
       },
       onEvict: (listener) => {
-        listeners.add(listener);
+        evictListeners.add(listener);
       },
     };
+  }
+
+  /** Tells every instance to forget `keys` (token hashes) in every cache of `group`. */
+  async evict(group: string, keys: readonly string[]): Promise<void> {
+    await Promise.all(keys.map((key) => this.backend.publish(this.key('evict'), `${group}\n${key}`)));
+  }
+
+  /**
+   * Broadcasts every token `client` revokes or forgets (logout) to the caches of all instances,
+   * even when this instance never built a guard for that client.
+   */
+  attach(client: {
+    config: { server: URL; clientId: string };
+    onRevoke(listener: (keys: readonly string[]) => Promise<void>): unknown;
+  }): void {
+    if (this.local || this.#attached.has(client)) return;
+    this.#attached.add(client);
+    const group = clientGroup(client.config);
+    client.onRevoke((keys) => this.evict(group, keys));
   }
 
   #subscribeEvictions(): void {
@@ -202,6 +232,11 @@ export class Shared {
  */
 export function memoryShared(options: SharedOptions = {}): Shared {
   return new Shared(new MemoryBackend(), options);
+}
+
+/** The name of a client's caches, the same on every instance: its server and client id, hashed. */
+export function clientGroup(config: { server: URL; clientId: string }): string {
+  return createHash('sha256').update(`${config.server.href}\n${config.clientId}`).digest('base64url').slice(0, 16);
 }
 
 function positive(value: unknown, name: string, fallback: number): number {

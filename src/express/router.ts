@@ -48,6 +48,8 @@ export function empowerid(options: EmpowerIDOptions): Router & { client: Empower
   // Discovery starts now, but an IdP that is down must not stop the app from starting.
   client.warmUp();
   if (resolved.idpLogout && routes.logout) client.need('end_session_endpoint', 'endSession', 'RP-initiated logout (idpLogout)');
+  // Logout and revocation here reach the token caches of every instance.
+  resolved.shared.attach(client);
   const state: RouterState = {
     options: resolved,
     client,

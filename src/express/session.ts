@@ -4,7 +4,7 @@ import type { LoginTransaction } from '../core/client.js';
 import type { TokenSet } from '../core/tokens.js';
 import { debug } from '../core/debug.js';
 import type { Sealer } from '../core/seal.js';
-import { EmpowerIDError } from '../errors.js';
+import { EmpowerIDError, SharedUnavailableError } from '../errors.js';
 
 const log = debug('session');
 
@@ -151,6 +151,22 @@ export function applyTokens(state: SessionState, set: TokenSet): SessionState {
   return { ...state, tokens, claims: set.claims ?? state.claims };
 }
 
+/**
+ * A session-store operation (save, regenerate, destroy) as a promise. A store that fails (Redis
+ * down behind connect-redis) is a 503 with `Retry-After`, not a 500: the sign-in can be retried.
+ */
 export function promisify(fn: (cb: (err?: unknown) => void) => void): Promise<void> {
-  return new Promise((resolve, reject) => fn((err) => (err ? reject(err) : resolve())));
+  return new Promise((resolve, reject) =>
+    fn((err) => {
+      if (!err) resolve();
+      else {
+        log('session store failed (%s)', (err as Error)?.message);
+        reject(
+          err instanceof EmpowerIDError
+            ? err
+            : new SharedUnavailableError('empowerid: the session store is unavailable; retry shortly', { cause: err }),
+        );
+      }
+    }),
+  );
 }

@@ -79,7 +79,7 @@ describe.runIf(hasRedis('test/redis/shared.test.ts'))('on a real Redis', () => {
     const loadA = vi.fn(async () => ({ value: { sub: 'alice' }, ttlMs: 60_000 }));
     expect(await cacheA.getOrLoad(key, loadA)).toEqual({ sub: 'alice' });
     // In Redis: prefix + SHA-256 of the token, the entry's TTL, the answer and never the token.
-    const redisKey = `empowerid:cache:client-x:${key}`;
+    const redisKey = `empowerid:cache:client-x:default:${key}`;
     expect(await a.redis.get(redisKey)).toBe(JSON.stringify({ sub: 'alice' }));
     const ttl = await a.redis.pTTL(redisKey);
     expect(ttl).toBeGreaterThan(55_000);
