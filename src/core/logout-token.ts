@@ -85,7 +85,9 @@ function invalid(reason: string, cause?: unknown): EmpowerIDError {
 
 function describe(err: unknown): string {
   if (err instanceof errors.JWTClaimValidationFailed) return `the logout_token "${err.claim}" claim is not acceptable (${err.reason})`;
-  if (err instanceof errors.JWTExpired) return 'the logout_token has expired';
+  if (err instanceof errors.JWTExpired) {
+    return err.claim === 'iat' ? `the logout_token "iat" is too old (more than ${MAX_AGE_SECONDS} s)` : 'the logout_token has expired';
+  }
   if (err instanceof errors.JWSSignatureVerificationFailed || err instanceof errors.JWKSNoMatchingKey) {
     return 'the logout_token signature does not verify against the identity provider keys';
   }

@@ -49,6 +49,10 @@ export interface TestProvider {
   /** Refresh tokens the provider marked consumed (rotation). */
   consumedRefreshTokens: number;
   endSessions: number;
+  /** Back-channel logout deliveries the relying party answered 200 to, and those it refused. */
+  backchannel: { delivered: number; failed: string[] };
+  /** The provider's signing key (private JWK), for tests that forge or alter tokens. */
+  signingKey: Record<string, unknown>;
   /** Every error event the provider emitted (invalid_client, invalid_grant, …). */
   errors: SeenError[];
   /** Clears the logs. */
@@ -74,6 +78,8 @@ const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 export interface ProviderSetup {
   /** An app URL to register a second client (`SCENARIO_CLIENT_ID`) for: code, hybrid, implicit, token exchange. */
   appUrl?: string;
+  /** Registers the first client for OpenID Connect Back-Channel Logout at this URI (sid required). */
+  backchannelLogoutUri?: string;
 }
 export const SCENARIO_CLIENT_ID = 'scenario-app';
 
@@ -96,6 +102,10 @@ export async function startOidcProvider(setup: ProviderSetup = {}): Promise<Test
         post_logout_redirect_uris: [`${BASE_URL}/`],
         grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
         response_types: ['code'],
+        ...(setup.backchannelLogoutUri !== undefined && {
+          backchannel_logout_uri: setup.backchannelLogoutUri,
+          backchannel_logout_session_required: true,
+        }),
       },
       ...(setup.appUrl === undefined
         ? []
@@ -133,11 +143,20 @@ export async function startOidcProvider(setup: ProviderSetup = {}): Promise<Test
       revocation: { enabled: true },
       clientCredentials: { enabled: true },
       rpInitiatedLogout: { enabled: true },
+      backchannelLogout: { enabled: setup.backchannelLogoutUri !== undefined },
     },
     // Rotate every refresh token (the default rotates only for public clients), so the test
     // shows the library keeps the new one: oidc-provider treats reuse of a rotated token as
     // replay and revokes the whole grant.
     rotateRefreshToken: true,
+    // The provider refuses to post to loopback addresses (SSRF protection through its own
+    // dispatcher); the app under test listens on 127.0.0.1, so the test provider posts directly.
+    ...(setup.backchannelLogoutUri !== undefined && {
+      fetch: (url: string | URL, init: RequestInit & { dispatcher?: unknown }) => {
+        const { dispatcher: _ssrf, ...rest } = init;
+        return globalThis.fetch(url, rest);
+      },
+    }),
     ttl: { AccessToken: 600, ClientCredentials: 600, IdToken: 600, RefreshToken: 86_400, Grant: 86_400, Session: 86_400 },
   });
 
@@ -147,8 +166,16 @@ export async function startOidcProvider(setup: ProviderSetup = {}): Promise<Test
     lastTokenResponse: undefined,
     consumedRefreshTokens: 0,
     endSessions: 0,
+    backchannel: { delivered: 0, failed: [] },
+    signingKey,
     errors: [],
   };
+  provider.on('backchannel.success', () => {
+    log.backchannel.delivered += 1;
+  });
+  provider.on('backchannel.error', (_ctx, err) => {
+    log.backchannel.failed.push(String(err?.message));
+  });
   provider.on('grant.success', (ctx) => {
     log.grants.push(String(ctx.oidc.params?.grant_type));
     log.lastTokenResponse = ctx.body as Record<string, unknown>;
@@ -212,6 +239,7 @@ export async function startOidcProvider(setup: ProviderSetup = {}): Promise<Test
       log.lastTokenResponse = undefined;
       log.consumedRefreshTokens = 0;
       log.endSessions = 0;
+      log.backchannel = { delivered: 0, failed: [] };
     },
     async close() {
       server.closeAllConnections();

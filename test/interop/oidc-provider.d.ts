@@ -53,7 +53,10 @@ declare module 'oidc-provider' {
       new (init: Record<string, unknown>): AccessTokenModel;
       find(value: string): Promise<AccessTokenModel | undefined>;
     };
-    on(event: 'grant.success' | 'end_session.success' | 'grant.revoked', listener: (ctx: ProviderContext) => void): this;
+    on(
+      event: 'grant.success' | 'end_session.success' | 'grant.revoked' | 'backchannel.success',
+      listener: (ctx: ProviderContext) => void,
+    ): this;
     on(event: `${string}.error` | 'server_error', listener: (ctx: ProviderContext, err: ProviderError) => void): this;
     on(event: `${string}.consumed` | `${string}.saved` | `${string}.destroyed`, listener: (model: { jti?: string }) => void): this;
   }
