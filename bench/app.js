@@ -31,6 +31,16 @@ switch (scenario) {
     app.get('/', requireToken({ ...idp, shared: redisShared(redis, { secret: 'bench-secret-bench-secret-bench-secret' }) }), handler);
     break;
   }
+  case 'tierhit': {
+    // A fresh instance's first requests: an in-process front of one entry, so a rotation of
+    // tokens already verified (their answers in Redis) is answered by the Redis tier every time.
+    const { createClient } = await import('redis');
+    const { redisShared } = await import('empowerid-express/redis');
+    const redis = await createClient({ url: process.env.BENCH_REDIS_URL }).connect();
+    const shared = redisShared(redis, { secret: 'bench-secret-bench-secret-bench-secret' });
+    app.get('/', requireToken({ ...idp, shared, cacheMaxEntries: 1 }), handler);
+    break;
+  }
   case 'jwt': {
     // The peer users would otherwise pick: a locally verified RS256 JWT (no introspection at all).
     const { auth } = await import('express-oauth2-jwt-bearer');

@@ -28,6 +28,24 @@ describe('the published package', () => {
     expect(cjs.stdout.trim()).toBe('function function');
   });
 
+  it('the main entry loads and works without redis installed: only empowerid-express/redis is about Redis', async () => {
+    // A resolve hook that makes `redis` (and connect-redis) impossible to load, as if not installed.
+    const hook = `data:text/javascript,${encodeURIComponent(
+      'export async function resolve(s, c, next) { if (s === "redis" || s.startsWith("@redis/") || s === "connect-redis") throw new Error("loaded " + s); return next(s, c); }',
+    )}`;
+    const out = await run(process.execPath, [
+      '--input-type=module',
+      '-e',
+      `import { register } from 'node:module'; register(${JSON.stringify(hook)});
+       const m = await import('empowerid-express');
+       const shared = m.memoryShared({ secret: 'a secret of at least thirty-two characters' });
+       const sealed = await shared.sealer.seal({ refresh_token: 'rt' });
+       const r = await import('empowerid-express/redis');
+       console.log(typeof m.empowerid, (await shared.sealer.open(sealed)).refresh_token, typeof r.redisShared, sealed.includes('rt'));`,
+    ]);
+    expect(out.stdout.trim()).toBe('function rt function false');
+  });
+
   it('types: req.empowerid by declaration merging, error codes as a union', () => {
     expectTypeOf<Express.Request['empowerid']>().toEqualTypeOf<EmpowerIDRequestContext>();
     expectTypeOf<EmpowerIDError['code']>().toEqualTypeOf<EmpowerIDErrorCode>();
