@@ -9,7 +9,7 @@ import type { AccessTokenInfo, EmpowerIDRequestContext, UserClaims } from './aug
 import { loginControl, logoutControl } from './controls.js';
 import type { ResolvedEmpowerIDOptions } from './options.js';
 import type { TokenSet } from '../core/tokens.js';
-import { type SessionState, applyTokens, openState, readState, saveTokens, sessionOf, writeState } from './session.js';
+import { type SessionState, applyTokens, openState, readState, saveTokens, sessionIdOf, sessionOf, writeState } from './session.js';
 
 const log = debug('context');
 
@@ -43,7 +43,7 @@ export function contextMiddleware(state: RouterState): RequestHandler {
       }
       (req as unknown as Record<symbol, RouterState>)[kState] = state;
       await openState(req, options.sessionKey, options.shared.sealer);
-      if (readState(req, options.sessionKey).tokens && (await state.sessions.isEnded(req.sessionID))) {
+      if (readState(req, options.sessionKey).tokens && (await state.sessions.isEnded(sessionIdOf(req)))) {
         log('session ended by a back-channel logout; signed out');
         const { tokens: _t, claims: _c, ...rest } = readState(req, options.sessionKey);
         writeState(req, options.sessionKey, rest);
@@ -111,7 +111,7 @@ export async function refreshSession(req: Request, { options, refresher }: Route
 export async function establishSession(req: Request, state: RouterState, set: TokenSet, extra: Omit<SessionState, 'tokens'> = {}): Promise<void> {
   const key = state.options.sessionKey;
   await saveTokens(req, key, { ...applyTokens({}, set), ...extra }, state.options.shared.sealer);
-  if (set.claims) await state.sessions.record(req.sessionID, set.claims);
+  if (set.claims) await state.sessions.record(sessionIdOf(req), set.claims);
 }
 
 // Once: without a secret, the tokens are sealed under a key that dies with the process.

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { debug } from '../core/debug.js';
 import { safeReturnTo } from '../core/return-to.js';
-import { ConfigurationError, EmpowerIDError } from '../errors.js';
+import { ConfigurationError, EmpowerIDError, SharedUnavailableError } from '../errors.js';
 import type { RouterState } from './context.js';
 import { loginStateOf, type StoredTransaction } from './hooks.js';
 import { addTransaction, promisify, readState, sessionOf, writeState } from './session.js';
@@ -36,6 +36,9 @@ export async function beginLogin(req: Request, res: Response, { options, client 
   if (!options.redirectUri) {
     throw new EmpowerIDError('ERR_CONFIG_INVALID', 'empowerid: the login route needs the callback route (routes.callback is false)');
   }
+  // A sign-in that could not be recorded in the shared store would fail at the callback.
+  const { shared } = options;
+  if (!shared.local && !shared.backend.connected) throw new SharedUnavailableError('empowerid: Redis is not connected; retry shortly');
   const returnTo = safeReturnTo(start.returnTo, options.baseURL);
   const extra = start.authorizationParams;
   if (extra !== undefined && (extra === null || typeof extra !== 'object' || Object.values(extra).some((v) => typeof v !== 'string'))) {

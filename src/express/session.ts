@@ -70,6 +70,11 @@ function rawState(req: Request, key: string): RawState {
 }
 
 /** The session's state with its tokens opened. Synchronous: {@link openState} ran earlier in the request. */
+/** The id express-session gave this request's session. */
+export function sessionIdOf(req: Request): string {
+  return String((req as unknown as { sessionID?: unknown }).sessionID);
+}
+
 export function readState(req: Request, key: string): SessionState {
   const { sealed, tokens: _legacy, ...rest } = rawState(req, key);
   const open = sealed === undefined ? undefined : opened.get(req);

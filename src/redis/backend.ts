@@ -55,7 +55,9 @@ export class RedisBackend implements SharedBackend {
   }
 
   get connected(): boolean {
-    return this.#client.isReady && this.#subscriber?.isReady === true && !this.#dropped;
+    // Before anything subscribed there are no broadcasts to miss; after, the subscriber must be up.
+    const s = this.#subscriber;
+    return this.#client.isReady && (s === undefined || (s.isReady && !this.#dropped));
   }
 
   get(key: string): Promise<string | undefined> {

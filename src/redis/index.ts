@@ -3,6 +3,7 @@
  * a Redis client's types; the main entry works without `redis` installed.
  */
 import { Shared, type SharedOptions } from '../core/shared.js';
+import { ConfigurationError } from '../errors.js';
 import { RedisBackend, type RedisBackendOptions, type RedisClientLike } from './backend.js';
 
 export { Shared, type SharedOptions } from '../core/shared.js';
@@ -30,7 +31,7 @@ export interface RedisSharedOptions extends SharedOptions, RedisBackendOptions {
  */
 export function redisShared(client: RedisClientLike, options: RedisSharedOptions = {}): Shared {
   if (client === null || typeof client !== 'object' || typeof client.sendCommand !== 'function' || typeof client.duplicate !== 'function') {
-    throw new TypeError('empowerid: redisShared() expects a node-redis client: await createClient({ url }).connect()');
+    throw new ConfigurationError('client', 'of redisShared() must be a node-redis v5 client: await createClient({ url }).connect()');
   }
   const { operationTimeoutMs, ...shared } = options;
   return new Shared(new RedisBackend(client, operationTimeoutMs === undefined ? {} : { operationTimeoutMs }), shared);
