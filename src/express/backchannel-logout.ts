@@ -1,7 +1,8 @@
-import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { debug } from '../core/debug.js';
 import { verifyLogoutToken } from '../core/logout-token.js';
 import type { RouterState } from './context.js';
+import { formBody } from './form-body.js';
 
 const log = debug('backchannel-logout');
 
@@ -43,5 +44,5 @@ export function backchannelLogoutHandler(state: RouterState): RequestHandler[] {
       next(err);
     }
   };
-  return [express.urlencoded({ extended: false, limit: '64kb' }), handler];
+  return [...formBody('64kb'), handler];
 }

@@ -108,7 +108,12 @@ export async function refreshSession(req: Request, { options, refresher }: Route
  * The sign-in's tokens go into the (freshly regenerated) session, sealed, and the session is
  * indexed under the ID token's `sid` and `sub` for back-channel logout.
  */
-export async function establishSession(req: Request, state: RouterState, set: TokenSet, extra: Omit<SessionState, 'tokens'> = {}): Promise<void> {
+export async function establishSession(
+  req: Request,
+  state: RouterState,
+  set: TokenSet,
+  extra: Omit<SessionState, 'tokens'> = {},
+): Promise<void> {
   const key = state.options.sessionKey;
   await saveTokens(req, key, { ...applyTokens({}, set), ...extra }, state.options.shared.sealer);
   if (set.claims) await state.sessions.record(sessionIdOf(req), set.claims);

@@ -148,6 +148,16 @@ describe('back-channel logout from oidc-provider', () => {
     expect(res.headers['cache-control']).toBe('no-store');
   });
 
+  it('a body that is not a form is 415, not a stack trace', async () => {
+    const res = await request(appB)
+      .post('/backchannel-logout')
+      .set('Content-Type', 'application/json')
+      .set('Accept', 'application/json')
+      .send('{}');
+    expect(res.status).toBe(415);
+    expect(res.body.code).toBe('ERR_BODY_INVALID');
+  });
+
   it('refuses a replayed logout_token (same jti), also on another instance', async () => {
     const token = await logoutToken({});
     await post(token).expect(200);
