@@ -40,6 +40,10 @@ export interface RedisServer {
   kill(): Promise<void>;
   /** Starts it again on the same port, empty. */
   start(): Promise<void>;
+  /** Freezes the server (SIGSTOP): connections stay open, nothing answers, like a hung Redis. */
+  pause(): void;
+  /** Lets a paused server go on (SIGCONT). */
+  resume(): void;
   /** Stops it for good. */
   stop(): Promise<void>;
 }
@@ -77,5 +81,16 @@ export async function startRedis(): Promise<RedisServer> {
     await once(c, 'exit');
   };
   await start();
-  return { port, url: `redis://127.0.0.1:${port}`, kill, start, stop: kill };
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    kill,
+    start,
+    pause: () => child?.kill('SIGSTOP'),
+    resume: () => child?.kill('SIGCONT'),
+    stop: async () => {
+      child?.kill('SIGCONT');
+      await kill();
+    },
+  };
 }

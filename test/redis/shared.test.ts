@@ -1,9 +1,11 @@
+import express from 'express';
 import { createClient } from 'redis';
+import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TokenCache } from '../../src/core/cache.js';
 import { RefreshCoordinator } from '../../src/core/refresh-coordinator.js';
 import type { Shared } from '../../src/core/shared.js';
-import { EmpowerIDClient, SharedUnavailableError } from '../../src/index.js';
+import { EmpowerIDClient, SharedUnavailableError, requireToken } from '../../src/index.js';
 import { redisShared } from '../../src/redis/index.js';
 import { DEFAULT_CLIENT, type MockEmpowerID, startMockEmpowerID } from '../../src/testing/index.js';
 import { type RedisServer, hasRedis, startRedis } from '../helpers/redis.js';
@@ -124,6 +126,35 @@ describe.runIf(hasRedis('test/redis/shared.test.ts'))('on a real Redis', () => {
     clientB.close();
   });
 
+  it('API-only guards on two instances: a cold one serves a verified token without tokeninfo; a revocation on one is refused by the other within a second', async () => {
+    const a = await instance();
+    const b = await instance();
+    const idp = { server: mock.url, clientId: DEFAULT_CLIENT.clientId, clientSecret: DEFAULT_CLIENT.clientSecret };
+    const app = (shared: Shared) => {
+      const guard = requireToken({ ...idp, shared });
+      const e = express();
+      e.get('/api', guard, (req, res) => res.json({ sub: req.empowerid.tokenInfo?.sub }));
+      return Object.assign(e, { guard });
+    };
+    const [appA, appB] = [app(a.shared), app(b.shared)];
+    await waitFor(() => a.shared.backend.connected && b.shared.backend.connected);
+    const token = await mock.issueAccessToken({ username: 'alice', clientId: DEFAULT_CLIENT.clientId });
+    mock.resetCounts();
+    await request(appA).get('/api').set('Authorization', `Bearer ${token}`).expect(200);
+    expect(mock.counts.tokeninfo).toBe(1);
+    const onB = await request(appB).get('/api').set('Authorization', `Bearer ${token}`).expect(200);
+    expect(onB.body.sub).toBe('alice');
+    expect(mock.counts.tokeninfo).toBe(1); // answered by Redis, not by the IdP
+    await request(appB).get('/api').set('Authorization', `Bearer ${token}`).expect(200); // B's front now
+
+    await appA.guard.verifier?.revoke(token);
+    const revoked = Date.now();
+    let status = 200;
+    while (status === 200 && Date.now() - revoked < 1000)
+      status = (await request(appB).get('/api').set('Authorization', `Bearer ${token}`)).status;
+    expect(status).toBe(401);
+  });
+
   it('a crashed lock holder delays the others by at most the lock TTL', async () => {
     const a = await instance({ lockTtlMs: 1000 });
     const client = new EmpowerIDClient({
@@ -144,6 +175,27 @@ describe.runIf(hasRedis('test/redis/shared.test.ts'))('on a real Redis', () => {
     expect(waited).toBeGreaterThan(900);
     expect(waited).toBeLessThan(1200 + 500);
     client.close();
+  });
+
+  it('Redis hung (slow): a command fails after operationTimeoutMs with SharedUnavailableError, never hangs; then it answers again', async () => {
+    const a = await instance({ operationTimeoutMs: 300 });
+    const cache = new TokenCache<{ sub: string }>({ tier: a.shared.cacheTier('client-z') });
+    await waitFor(() => a.shared.backend.connected);
+    server.pause();
+    try {
+      const started = Date.now();
+      await expect(cache.getOrLoad(TokenCache.keyFor('slow'), async () => ({ value: { sub: 'x' }, ttlMs: 60_000 }))).rejects.toBeInstanceOf(
+        SharedUnavailableError,
+      );
+      const waited = Date.now() - started;
+      expect(waited).toBeGreaterThanOrEqual(250);
+      expect(waited).toBeLessThan(800);
+    } finally {
+      server.resume();
+    }
+    const load = vi.fn(async () => ({ value: { sub: 'alice' }, ttlMs: 60_000 }));
+    expect(await cache.getOrLoad(TokenCache.keyFor('slow'), load)).toEqual({ sub: 'alice' });
+    expect(load).toHaveBeenCalledTimes(1);
   });
 
   it('Redis killed: commands fail fast with SharedUnavailableError (or fall back to load); after restart they work again', async () => {
