@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const readme = readFileSync(`${root}README.md`, 'utf8');
-const ENTRY_POINTS = ['empowerid-express', 'empowerid-express/testing'] as const;
+const ENTRY_POINTS = ['empowerid-express', 'empowerid-express/testing', 'empowerid-express/redis'] as const;
 
 /** The fenced code blocks of a language, with the README line each starts on. */
 function blocks(lang: string): { line: number; code: string }[] {
@@ -32,7 +32,7 @@ function blocks(lang: string): { line: number; code: string }[] {
 function importedNames(): { name: string; from: string }[] {
   const out: { name: string; from: string }[] = [];
   for (const { code } of [...blocks('ts'), ...blocks('js')]) {
-    for (const m of code.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'(empowerid-express(?:\/testing)?)'/g)) {
+    for (const m of code.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'(empowerid-express(?:\/testing|\/redis)?)'/g)) {
       for (const part of (m[1] as string).split(',')) {
         const name = part
           .trim()
@@ -113,9 +113,10 @@ describe('the README', () => {
 
   it('calls in prose only functions that exist: exports, client methods, or the few named here', async () => {
     // Through variables: the built package does not exist when `tsc --noEmit` runs on a fresh clone.
-    const [main, sub]: string[] = ['empowerid-express', 'empowerid-express/testing'];
+    const [main, sub, scale]: string[] = ['empowerid-express', 'empowerid-express/testing', 'empowerid-express/redis'];
     const lib = (await import(main as string)) as Record<string, unknown>;
     const testing = (await import(sub as string)) as Record<string, unknown>;
+    const redis = (await import(scale as string)) as Record<string, unknown>;
     const client = (lib.createClient as (o: object) => object)({ server: 'https://eid.example.com', clientId: 'c', clientSecret: 's' });
     const reuse = (lib.clientCredentialsCache as (c: object) => object)(client);
     const members = (o: object) => Object.getOwnPropertyNames(Object.getPrototypeOf(o));
@@ -123,7 +124,14 @@ describe('the README', () => {
     const classMethods = [...Object.values(lib), ...Object.values(testing)].flatMap((v) =>
       typeof v === 'function' && v.prototype ? Object.getOwnPropertyNames(v.prototype) : [],
     );
-    const known = new Set([...Object.keys(lib), ...Object.keys(testing), ...classMethods, ...members(client), ...members(reuse)]);
+    const known = new Set([
+      ...Object.keys(lib),
+      ...Object.keys(testing),
+      ...Object.keys(redis),
+      ...classMethods,
+      ...members(client),
+      ...members(reuse),
+    ]);
     const elsewhere: Record<string, string> = {
       base64Encode: 'the docs’ formula',
       base64: 'the docs’ formula',
