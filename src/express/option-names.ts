@@ -50,6 +50,8 @@ export const EMPOWERID_OPTION_NAMES = [
   'afterCallback',
   'getLoginState',
   'attemptSilentLogin',
+  'shared',
+  'secret',
 ] as const;
 
 export const REQUIRE_TOKEN_OPTION_NAMES = [
@@ -71,6 +73,8 @@ export const REQUIRE_TOKEN_OPTION_NAMES = [
   'negativeTtlSeconds',
   'cacheMaxEntries',
   'store',
+  'shared',
+  'onSharedFailure',
 ] as const;
 
 const warned = new Set<string>();

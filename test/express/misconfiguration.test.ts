@@ -90,7 +90,7 @@ describe('empowerid() under a sub-path', () => {
     app.use(session({ secret: 's', resave: false, saveUninitialized: false, cookie: { sameSite: 'lax' } }));
     app.use('/auth', empowerid(options()));
     const expected =
-      'empowerid: empowerid() is mounted under "/auth" (app.use("/auth", empowerid(...))), but its redirect_uri is http://127.0.0.1:3000/callback, which this mount does not serve. Mount it at the root, app.use(empowerid({...})), and to serve its routes under "/auth" set routes: { login: "/auth/login", callback: "/auth/callback", logout: "/auth/logout", refresh: "/auth/refresh" } (and register http://127.0.0.1:3000/auth/callback at the identity provider)';
+      'empowerid: empowerid() is mounted under "/auth" (app.use("/auth", empowerid(...))), but its redirect_uri is http://127.0.0.1:3000/callback, which this mount does not serve. Mount it at the root, app.use(empowerid({...})), and to serve its routes under "/auth" set routes: { login: "/auth/login", callback: "/auth/callback", logout: "/auth/logout", refresh: "/auth/refresh", backchannelLogout: "/auth/backchannel-logout" } (and register http://127.0.0.1:3000/auth/callback at the identity provider)';
     const res = await request(app).get('/auth/login').set('Accept', 'application/json').expect(500);
     expect(res.body.error_description).toBe(expected.replace(/^empowerid: /, ''));
     await request(app).get('/auth/login').expect(500);
