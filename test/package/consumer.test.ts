@@ -122,6 +122,9 @@ describe.each([4, 5] as const)('a consumer project on Express %i', (major) => {
         EXPRESS[major].types,
         '@types/express-session@^1.19.0',
         '@types/node@^20.19.43',
+        // The scale-out contract of the fixture: node-redis v5 and connect-redis, as a user installs them.
+        'redis@^5.12.1',
+        'connect-redis@^10.0.0',
       ],
       { cwd: dir },
     );
