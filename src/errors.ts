@@ -53,13 +53,30 @@ export type EmpowerIDErrorCode =
   /** A back-channel `logout_token` failed validation (signature, issuer, audience, events, replay, …). Status 400. */
   | 'ERR_LOGOUT_TOKEN_INVALID';
 
+/** Options of the {@link EmpowerIDError} constructor. */
 export interface EmpowerIDErrorOptions {
+  /** HTTP status the Express layer answers with; 500 when absent. */
   status?: number;
+  /** The underlying error, kept as the standard `Error.cause` for logs. */
   cause?: unknown;
 }
 
-/** Base class of every error this library throws. */
+/**
+ * Base class of every error this library throws. Branch on `code` (stable, see
+ * {@link EmpowerIDErrorCode}), never on `message`; `name` is the concrete subclass name.
+ *
+ * @example
+ * import { EmpowerIDError } from 'empowerid-express';
+ *
+ * try {
+ *   await client.refresh(refreshToken);
+ * } catch (err) {
+ *   if (err instanceof EmpowerIDError && err.code === 'ERR_IDP_UNAVAILABLE') return retryLater();
+ *   throw err;
+ * }
+ */
 export class EmpowerIDError extends Error {
+  /** The stable machine-readable cause of the failure. */
   readonly code: EmpowerIDErrorCode;
   /** HTTP status the Express layer answers with. */
   readonly status: number;
@@ -72,8 +89,22 @@ export class EmpowerIDError extends Error {
   }
 }
 
-/** A configuration problem found at construction. `option` names the offending option. */
+/**
+ * A configuration problem found at construction (`empowerid()`, `createClient()`, `requireToken()`, …),
+ * code `ERR_CONFIG_INVALID`. `option` names the offending option, so a misconfigured app fails at
+ * startup rather than on the first request.
+ *
+ * @example
+ * import { ConfigurationError, createClient } from 'empowerid-express';
+ *
+ * try {
+ *   createClient({ server: 'not a url', clientId: 'app' });
+ * } catch (err) {
+ *   if (err instanceof ConfigurationError) console.error(err.option, err.message); // "server", …
+ * }
+ */
 export class ConfigurationError extends EmpowerIDError {
+  /** The name of the offending option, for example `issuer` or `routes.callback`. */
   readonly option: string;
   constructor(option: string, message: string) {
     super('ERR_CONFIG_INVALID', `empowerid: option "${option}" ${message}`, { status: 500 });
@@ -81,7 +112,18 @@ export class ConfigurationError extends EmpowerIDError {
   }
 }
 
-/** The IdP is down, slow or in an outage. Answered as 503 with `Retry-After`. */
+/**
+ * The IdP is down, slow or in an outage (code `ERR_IDP_UNAVAILABLE`). Answered as 503 with
+ * `Retry-After`.
+ *
+ * @example
+ * import { IdPUnavailableError } from 'empowerid-express';
+ *
+ * app.use((err, req, res, next) => {
+ *   if (err instanceof IdPUnavailableError) res.set('Retry-After', String(err.retryAfter));
+ *   next(err);
+ * });
+ */
 export class IdPUnavailableError extends EmpowerIDError {
   /** Seconds a client should wait before trying again. */
   readonly retryAfter: number;
@@ -91,8 +133,20 @@ export class IdPUnavailableError extends EmpowerIDError {
   }
 }
 
-/** The IdP answered, but with something that is not a valid protocol response. Answered as 503. */
+/**
+ * The IdP answered, but with something that is not a valid protocol response (HTML, empty, bad
+ * JSON; code `ERR_IDP_BAD_RESPONSE`). Answered as 503.
+ *
+ * @example
+ * import { IdPResponseError } from 'empowerid-express';
+ *
+ * const tokens = await client.clientCredentials().catch((err) => {
+ *   if (err instanceof IdPResponseError) log.warn({ cause: err.cause }, 'IdP answered garbage');
+ *   throw err;
+ * });
+ */
 export class IdPResponseError extends EmpowerIDError {
+  /** Seconds a client should wait before trying again. */
   readonly retryAfter: number;
   constructor(message: string, options: { cause?: unknown; retryAfter?: number } = {}) {
     super('ERR_IDP_BAD_RESPONSE', message, { status: 503, cause: options.cause });
@@ -113,10 +167,26 @@ export class SharedUnavailableError extends EmpowerIDError {
   }
 }
 
-/** The IdP answered with an OAuth 2.0 error response. */
+/**
+ * The IdP answered with an OAuth 2.0 error response (RFC 6749 §5.2), code `ERR_OAUTH_ERROR` unless
+ * a more specific one applies (for example `ERR_AUTHORIZATION_DENIED`, `ERR_REFRESH_FAILED`).
+ *
+ * @see RFC 6749 §4.1.2.1 and §5.2 (error responses)
+ *
+ * @example
+ * import { OAuthError } from 'empowerid-express';
+ *
+ * try {
+ *   await client.password({ username, password });
+ * } catch (err) {
+ *   if (err instanceof OAuthError && err.error === 'invalid_grant') return res.status(401).send('wrong password');
+ *   throw err;
+ * }
+ */
 export class OAuthError extends EmpowerIDError {
   /** The OAuth `error` code, for example `invalid_grant`. */
   readonly error: string;
+  /** The IdP's human-readable `error_description`, when it sent one. */
   readonly error_description: string | undefined;
   constructor(
     error: string,
@@ -132,7 +202,21 @@ export class OAuthError extends EmpowerIDError {
   }
 }
 
-/** A failed sign-in callback: state, transaction, ID token or malformed request. */
+/**
+ * A failed sign-in callback: no login transaction, `state` mismatch, invalid ID token or a
+ * malformed request (codes `ERR_CALLBACK_NO_TRANSACTION`, `ERR_STATE_MISMATCH`,
+ * `ERR_ID_TOKEN_INVALID`, `ERR_CALLBACK_INVALID`). Answered as 400.
+ *
+ * @see OpenID Connect Core 1.0 §3.1.3.7 (ID token validation); RFC 6749 §10.12 (state)
+ *
+ * @example
+ * import { CallbackError } from 'empowerid-express';
+ *
+ * app.use((err, req, res, next) => {
+ *   if (err instanceof CallbackError && err.code === 'ERR_CALLBACK_NO_TRANSACTION') return res.redirect('/login');
+ *   next(err);
+ * });
+ */
 export class CallbackError extends EmpowerIDError {
   constructor(
     code: Extract<
@@ -146,10 +230,22 @@ export class CallbackError extends EmpowerIDError {
   }
 }
 
-/** RFC 6750 bearer-token errors, with a ready `WWW-Authenticate` header value. */
+/**
+ * RFC 6750 bearer-token errors (codes `ERR_BEARER_*`), with a ready `WWW-Authenticate` header
+ * value; `requireToken()` answers them with status 400, 401 or 403.
+ *
+ * @see RFC 6750 §3 (the WWW-Authenticate response header) and §3.1 (error codes)
+ *
+ * @example
+ * import { BearerError } from 'empowerid-express';
+ *
+ * const err = new BearerError('ERR_BEARER_INSUFFICIENT_SCOPE', 'needs orders:write', { scope: ['orders:write'] });
+ * res.status(err.status).set('WWW-Authenticate', err.wwwAuthenticate).json({ error: err.error });
+ */
 export class BearerError extends EmpowerIDError {
   /** The RFC 6750 error code, absent when no token was sent at all. */
   readonly error: 'invalid_request' | 'invalid_token' | 'insufficient_scope' | undefined;
+  /** Why the token was refused, as sent in `error_description`. */
   readonly error_description: string | undefined;
   /** The value for the `WWW-Authenticate` response header. */
   readonly wwwAuthenticate: string;

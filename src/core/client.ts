@@ -32,40 +32,59 @@ export type ResponseMode = 'auto' | 'query' | 'form_post';
 
 /** Everything the callback needs to finish a login; kept server-side (in the session) only. */
 export interface LoginTransaction {
+  /** The `state` sent with the authorization request; the callback must echo it (RFC 6749 §10.12). */
   state: string;
+  /** The `nonce` the ID token must carry (OpenID Connect Core §3.1.2.1). */
   nonce: string;
+  /** The PKCE `code_verifier` sent with the code exchange (RFC 7636 §4.1). Secret. */
   codeVerifier: string;
+  /** The `redirect_uri` of the authorization request, sent again with the code exchange. */
   redirectUri: string;
+  /** The `response_type` the login asked for. */
   responseType: ResponseType;
   /** `form_post` when the response was asked for as a form POST; absent: the query string. */
   responseMode?: 'form_post';
   /** Milliseconds since the epoch. */
   createdAt: number;
+  /** Where to send the browser after the callback (a same-origin path, checked by the caller). */
   returnTo?: string;
+  /** The `prompt` the login asked for (for example `none` for a silent login). */
   prompt?: string;
 }
 
+/** The parameters of one sign-in, for {@link EmpowerIDClient.startLogin}. */
 export interface AuthorizationRequest {
+  /** The callback URL, exactly as registered at the provider. */
   redirectUri: string;
+  /** Space-separated scopes. Default `openid`. */
   scope?: string;
+  /** Default `code` (with PKCE S256). See {@link ResponseType}. */
   responseType?: ResponseType;
   /** Default `auto`. See {@link ResponseMode}. */
   responseMode?: ResponseMode;
+  /** OpenID Connect `prompt`, for example `login` or `none`. */
   prompt?: string;
   /** More authorization parameters (e.g. `login_hint`, `acr_values`). Cannot override PKCE, state or nonce. */
   extra?: Record<string, string>;
+  /** Kept in the transaction for the caller: where to go after the callback. Not sent to the IdP. */
   returnTo?: string;
 }
 
+/** What {@link EmpowerIDClient.callback} needs: the authorization response and its transaction. */
 export interface CallbackParams {
   /** The authorization response parameters: the callback's query (GET) or form body (POST). */
   params: Record<string, unknown>;
+  /** The transaction {@link EmpowerIDClient.startLogin} returned, read back from server-side storage. */
   transaction: LoginTransaction;
 }
 
+/** The parameters of an RP-initiated logout, for {@link EmpowerIDClient.endSessionUrl}. */
 export interface EndSessionRequest {
+  /** The ID token of the session being ended (`id_token_hint`). */
   idTokenHint?: string;
+  /** Where the IdP sends the browser afterwards; must be registered at the provider. */
   postLogoutRedirectUri?: string;
+  /** Echoed back to `postLogoutRedirectUri`. */
   state?: string;
   /** EmpowerID's `global_logout`: end every application's session too. The IdP's default is true. */
   globalLogout?: boolean;
@@ -73,29 +92,48 @@ export interface EndSessionRequest {
 
 /** RFC 7662 answer, with EmpowerID's documented fields typed. */
 export interface IntrospectionResponse {
+  /** Whether the token is currently active; every other member is meaningful only when true. */
   active: boolean;
+  /** The client the token was issued to. */
   client_id?: string;
+  /** The person the token was issued for. */
   username?: string;
+  /** Space-separated scopes of the token. */
   scope?: string;
+  /** Expiry, in seconds since the epoch. */
   exp?: number;
+  /** Issue time, in seconds since the epoch. */
   iat?: number;
+  /** Not-before time, in seconds since the epoch. */
   nbf?: number;
+  /** Subject of the token. */
   sub?: string;
+  /** Issuer of the token. */
   iss?: string;
+  /** Audience(s) of the token. */
   aud?: string | string[];
+  /** Type of the token, for example `Bearer`. */
   token_type?: string;
   [claim: string]: unknown;
 }
 
 /** EmpowerID's userinfo answer. Standard OIDC providers answer `sub`, `name`, … instead. */
 export interface UserInfo {
+  /** EmpowerID's person identifier. */
   id?: string;
+  /** The standard subject identifier. */
   sub?: string;
+  /** The person's login name. */
   username?: string;
+  /** Given name (EmpowerID's spelling). */
   first_name?: string;
+  /** Family name (EmpowerID's spelling). */
   last_name?: string;
+  /** E-mail address. */
   email?: string;
+  /** The person's organization in EmpowerID. */
   organization?: string;
+  /** EmpowerID business roles and locations of the person. */
   business_role_locations?: string[];
   [claim: string]: unknown;
 }
@@ -125,7 +163,18 @@ const PROTECTED_PARAMS = new Set([
 ]);
 
 /**
- * The framework-free EmpowerID client. The Express routers are thin callers of these methods.
+ * The framework-free EmpowerID (or standard OpenID Connect) client: sign-in with PKCE, refresh,
+ * introspection, revocation, userinfo, logout URLs and every EmpowerID grant. The Express routers
+ * are thin callers of these methods. Options are validated in the constructor; discovery is lazy
+ * (or started by {@link EmpowerIDClient.warmUp}) and retried in the background while the IdP is down.
+ *
+ * Methods that call the IdP reject with {@link IdPUnavailableError} (unreachable, timeout, 5xx),
+ * {@link IdPResponseError} (garbage answer) or {@link OAuthError} (an OAuth error response);
+ * a feature whose endpoint the provider does not advertise rejects with {@link ConfigurationError}.
+ *
+ * @see EmpowerID docs: OAuth 2.0 / OIDC (every grant and endpoint); OpenID Connect Core 1.0; RFC 6749
+ *
+ * @throws {@link ConfigurationError} from the constructor, naming the invalid option.
  *
  * @example
  * ```ts
@@ -134,6 +183,7 @@ const PROTECTED_PARAMS = new Set([
  * ```
  */
 export class EmpowerIDClient {
+  /** The validated, frozen options, with every default filled in. */
   readonly config: ResolvedClientConfig;
   readonly #fetch: typeof globalThis.fetch;
   readonly #metadata: MetadataSource;
@@ -184,7 +234,17 @@ export class EmpowerIDClient {
 
   /**
    * Builds the authorization URL with PKCE S256, state and nonce, and the transaction to keep
-   * server-side until the callback.
+   * server-side until the callback. Hybrid and implicit logins ask for `response_mode=form_post`
+   * when the provider advertises it (see {@link ResponseMode}).
+   *
+   * @see EmpowerID docs: OAuth 2.0 / OIDC, Authorization Code Grant (with PKCE); RFC 7636; OpenID Connect Core §3.1.2.1
+   * @throws {@link ConfigurationError} when the response type and mode cannot work with the provider
+   *   (e.g. hybrid without `form_post` on a standard provider); discovery errors as {@link IdPUnavailableError}.
+   *
+   * @example
+   * const { url, transaction } = await client.startLogin({ redirectUri: 'https://app.example.com/callback' });
+   * req.session.login = transaction;
+   * res.redirect(url.href);
    */
   async startLogin(request: AuthorizationRequest): Promise<{ url: URL; transaction: LoginTransaction }> {
     const responseType = request.responseType ?? 'code';
@@ -228,6 +288,15 @@ export class EmpowerIDClient {
   /**
    * Finishes a login: checks `state`, exchanges the code with the PKCE verifier, and validates
    * the ID token (signature, issuer, audience, nonce, expiry, `c_hash`/`at_hash`).
+   *
+   * @see EmpowerID docs: OAuth 2.0 / OIDC, Authorization Code Grant; OpenID Connect Core §3.1.3.7 and §3.3.2.12 (hybrid)
+   * @throws {@link CallbackError} (`ERR_STATE_MISMATCH`, `ERR_CALLBACK_INVALID`, `ERR_ID_TOKEN_INVALID`);
+   *   {@link OAuthError} with `ERR_AUTHORIZATION_DENIED` when the response carries `error=`, or from
+   *   the token endpoint; {@link IdPUnavailableError}, {@link IdPResponseError}.
+   *
+   * @example
+   * const tokens = await client.callback({ params: req.query, transaction: req.session.login });
+   * console.log(tokens.claims?.sub);
    */
   async callback({ params, transaction }: CallbackParams): Promise<TokenSet> {
     const p = stringParams(params);
@@ -272,7 +341,16 @@ export class EmpowerIDClient {
     }
   }
 
-  /** Refresh token grant. A rotated refresh token comes back in `refresh_token`. */
+  /**
+   * Refresh token grant. A rotated refresh token comes back in `refresh_token`.
+   *
+   * @see EmpowerID docs: OAuth 2.0 / OIDC, Refresh Token Grant; RFC 6749 §6
+   * @throws {@link OAuthError} (for example `invalid_grant` for an expired or revoked refresh token),
+   *   {@link IdPUnavailableError}, {@link IdPResponseError}.
+   *
+   * @example
+   * const fresh = await client.refresh(tokens.refresh_token!);
+   */
   async refresh(refreshToken: string, parameters?: Record<string, string>): Promise<TokenSet> {
     const config = await this.configuration('token');
     try {
@@ -283,7 +361,16 @@ export class EmpowerIDClient {
     }
   }
 
-  /** RP-initiated logout URL, with EmpowerID's `global_logout`. */
+  /**
+   * RP-initiated logout URL, with EmpowerID's `global_logout` (sent to EmpowerID only).
+   *
+   * @see EmpowerID docs: OAuth 2.0 / OIDC, RP-Initiated Logout; OpenID Connect RP-Initiated Logout 1.0
+   * @throws {@link ConfigurationError} (`endpoints.endSession`) when the provider has no `end_session_endpoint`.
+   *
+   * @example
+   * const url = await client.endSessionUrl({ idTokenHint: tokens.id_token, postLogoutRedirectUri: 'https://app.example.com/' });
+   * res.redirect(url.href);
+   */
   async endSessionUrl(request: EndSessionRequest = {}): Promise<URL> {
     const config = await this.configuration('token');
     this.#need(config.serverMetadata(), 'end_session_endpoint', 'endSession', 'RP-initiated logout');
@@ -296,7 +383,18 @@ export class EmpowerIDClient {
     return oidc.buildEndSessionUrl(config, params);
   }
 
-  /** RFC 7662 introspection at EmpowerID's tokeninfo endpoint (HTTP Basic client credentials). */
+  /**
+   * RFC 7662 introspection at EmpowerID's tokeninfo endpoint (HTTP Basic client credentials).
+   * Not cached: use {@link TokenVerifier} or `requireToken()` for that.
+   *
+   * @see EmpowerID docs: OAuth 2.0 / OIDC, Token Introspection Endpoint; RFC 7662
+   * @throws {@link ConfigurationError} (`endpoints.introspection`) when the provider advertises no
+   *   introspection endpoint; {@link OAuthError}, {@link IdPUnavailableError}, {@link IdPResponseError}.
+   *
+   * @example
+   * const info = await client.introspect(accessToken);
+   * if (!info.active) throw new Error('token is not active');
+   */
   async introspect(token: string, tokenTypeHint: 'access_token' | 'refresh_token' = 'access_token'): Promise<IntrospectionResponse> {
     const config = await this.configuration('basic');
     this.#need(config.serverMetadata(), 'introspection_endpoint', 'introspection', 'token introspection (requireToken())');
@@ -307,7 +405,17 @@ export class EmpowerIDClient {
     }
   }
 
-  /** RFC 7009 revocation at EmpowerID's tokenrevoke endpoint (HTTP Basic client credentials). */
+  /**
+   * RFC 7009 revocation at EmpowerID's tokenrevoke endpoint (HTTP Basic client credentials). On
+   * success, caches built on this client forget the token and its sign-in's other tokens.
+   *
+   * @see EmpowerID docs: OAuth 2.0 / OIDC, Token Revoke Endpoint; RFC 7009
+   * @throws {@link ConfigurationError} (`endpoints.revocation`) when the provider advertises no
+   *   revocation endpoint; {@link OAuthError}, {@link IdPUnavailableError}, {@link IdPResponseError}.
+   *
+   * @example
+   * await client.revoke(tokens.refresh_token!, 'refresh_token');
+   */
   async revoke(token: string, tokenTypeHint: 'access_token' | 'refresh_token' = 'access_token'): Promise<void> {
     const config = await this.configuration('basic');
     this.#need(config.serverMetadata(), 'revocation_endpoint', 'revocation', 'token revocation');
@@ -324,7 +432,11 @@ export class EmpowerIDClient {
   /**
    * Makes every cache built on this client (the `requireToken()` guards') forget these tokens and
    * every token issued to the same sign-in, as far as this client saw them issued. Logout calls
-   * it; {@link EmpowerIDClient.revoke} calls it after a successful revocation.
+   * it; {@link EmpowerIDClient.revoke} calls it after a successful revocation. Rejects only if a
+   * cache's store does.
+   *
+   * @example
+   * await client.forget(session.accessToken, session.refreshToken);
    */
   async forget(...tokens: (string | undefined)[]): Promise<void> {
     const keys = new Set<string>();
@@ -356,6 +468,14 @@ export class EmpowerIDClient {
   /**
    * The userinfo profile. EmpowerID style (default): POST with Basic client credentials and the
    * token in the `access_token` form field; `bearer` style: the standard OIDC request.
+   *
+   * @see EmpowerID docs: OAuth 2.0 / OIDC, User Info Endpoint; OpenID Connect Core §5.3
+   * @throws {@link ConfigurationError} (`endpoints.userinfo`) when the provider has no userinfo endpoint;
+   *   {@link IdPUnavailableError}, {@link IdPResponseError} (including a non-JSON or non-object answer), {@link OAuthError}.
+   *
+   * @example
+   * const profile = await client.userinfo(tokens.access_token);
+   * console.log(profile.email);
    */
   async userinfo(accessToken: string): Promise<UserInfo> {
     const metadata = await this.metadata();
@@ -406,32 +526,81 @@ export class EmpowerIDClient {
 
   // Server-side grants: thin delegates to src/core/grants/, one file per grant.
 
-  /** Alias of {@link startLogin}. */
+  /**
+   * Alias of {@link EmpowerIDClient.startLogin}.
+   *
+   * @example
+   * const { url, transaction } = await client.authorizationUrl({ redirectUri });
+   */
   authorizationUrl(request: AuthorizationRequest): Promise<{ url: URL; transaction: LoginTransaction }> {
     return this.startLogin(request);
   }
 
-  /** Client credentials grant, with EmpowerID's optional `username`; tokens are reused until shortly before expiry. See {@link grants.clientCredentials}. */
+  /**
+   * Client credentials grant, with EmpowerID's optional `username`; tokens are reused until shortly
+   * before expiry (see {@link ClientCredentialsParams}).
+   *
+   * @see EmpowerID docs: OAuth 2.0 Client Credential Grant; RFC 6749 §4.4
+   * @throws {@link OAuthError}, {@link IdPUnavailableError}, {@link IdPResponseError}.
+   *
+   * @example
+   * const { access_token } = await client.clientCredentials({ scope: 'api' });
+   */
   clientCredentials(params: grants.ClientCredentialsParams = {}): Promise<TokenSet> {
     return grants.clientCredentials(this, params).then((set) => this.#issued(set));
   }
 
-  /** Resource owner password grant, EmpowerID style by default. See {@link grants.password}. */
+  /**
+   * Resource owner password grant, EmpowerID style by default (see {@link PasswordParams}).
+   *
+   * @see EmpowerID docs: OAuth 2.0 / OIDC, Resource Owner Password Grant; RFC 6749 §4.3
+   * @throws {@link OAuthError} (`invalid_grant` for wrong credentials), {@link IdPUnavailableError}, {@link IdPResponseError}.
+   *
+   * @example
+   * const tokens = await client.password({ username: 'alice', password: process.env.PASSWORD! });
+   */
   password(params: grants.PasswordParams): Promise<TokenSet> {
     return grants.password(this, params).then((set) => this.#issued(set));
   }
 
-  /** JWT bearer grant: a third-party assertion, or EmpowerID's signed with your certificate. See {@link grants.jwtBearer}. */
+  /**
+   * JWT bearer grant: a third-party assertion, or EmpowerID's signed with your certificate (see
+   * {@link JwtBearerParams}).
+   *
+   * @see EmpowerID docs: JWT Bearer grant; Asgardeo docs: Configure JWT bearer grant; RFC 7523 §2.1
+   * @throws {@link EmpowerIDError} `ERR_ASSERTION_INVALID` for an unusable key or certificate;
+   *   {@link OAuthError}, {@link IdPUnavailableError}, {@link IdPResponseError}.
+   *
+   * @example
+   * const tokens = await client.jwtBearer({ assertion: thirdPartyJwt });
+   */
   jwtBearer(params: grants.JwtBearerParams): Promise<TokenSet> {
     return grants.jwtBearer(this, params).then((set) => this.#issued(set));
   }
 
-  /** Client certificate grant (a signed SAML assertion). See {@link grants.clientCertificate}. */
+  /**
+   * Client certificate grant (a signed SAML assertion; see {@link ClientCertificateParams}).
+   *
+   * @see EmpowerID docs: OAuth 2.0 / OIDC, Client Certificate Grant
+   * @throws {@link EmpowerIDError} `ERR_ASSERTION_INVALID` for an unusable key or certificate;
+   *   {@link OAuthError}, {@link IdPUnavailableError}, {@link IdPResponseError}.
+   *
+   * @example
+   * const tokens = await client.clientCertificate({ privateKey: readFileSync('client.key.pem', 'utf8'), certificate: readFileSync('client.cert.pem', 'utf8') });
+   */
   clientCertificate(params: grants.ClientCertificateParams): Promise<TokenSet> {
     return grants.clientCertificate(this, params).then((set) => this.#issued(set));
   }
 
-  /** RFC 8693 token exchange. See {@link grants.tokenExchange}. */
+  /**
+   * RFC 8693 token exchange (see {@link TokenExchangeParams}).
+   *
+   * @see EmpowerID docs: OAuth 2.0 / OIDC, Token Exchange Grant; RFC 8693 §2.1
+   * @throws {@link OAuthError}, {@link IdPUnavailableError}, {@link IdPResponseError}.
+   *
+   * @example
+   * const tokens = await client.tokenExchange({ subjectToken: userAccessToken });
+   */
   tokenExchange(params: grants.TokenExchangeParams): Promise<TokenSet> {
     return grants.tokenExchange(this, params).then((set) => this.#issued(set));
   }
@@ -592,7 +761,18 @@ export class EmpowerIDClient {
   }
 }
 
-/** Creates the framework-free client. Options are validated here, once. */
+/**
+ * Creates the framework-free client. Options are validated here, once.
+ *
+ * @see EmpowerID docs: OAuth 2.0 / OIDC, OAuth Discovery Endpoint; OpenID Connect Discovery 1.0
+ * @throws {@link ConfigurationError} naming the invalid option.
+ *
+ * @example
+ * import { createClient } from 'empowerid-express';
+ *
+ * const client = createClient({ server: 'https://eid.example.com', clientId: 'app', clientSecret: process.env.SECRET });
+ * const { access_token } = await client.clientCredentials();
+ */
 export function createClient(options: ClientOptions): EmpowerIDClient {
   return new EmpowerIDClient(options);
 }

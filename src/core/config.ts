@@ -9,12 +9,19 @@ export type ClientAuthMethod = 'client_secret_post' | 'client_secret_basic' | 'p
 
 /** Overrides for single endpoints; anything left out comes from discovery or EmpowerID's layout. */
 export interface EndpointOverrides {
+  /** Authorization endpoint (RFC 6749 §3.1), where the browser signs in. */
   authorization?: string;
+  /** Token endpoint (RFC 6749 §3.2): code exchange, refresh and every grant. */
   token?: string;
+  /** Token introspection endpoint (RFC 7662; EmpowerID's `tokeninfo`), used by `requireToken()`. */
   introspection?: string;
+  /** Token revocation endpoint (RFC 7009; EmpowerID's `tokenrevoke`). */
   revocation?: string;
+  /** UserInfo endpoint (OpenID Connect Core §5.3), for the profile on `req.empowerid`. */
   userinfo?: string;
+  /** End-session endpoint (OpenID Connect RP-Initiated Logout 1.0), for logout. */
   endSession?: string;
+  /** JSON Web Key Set (RFC 7517) with the keys that sign ID tokens. */
   jwks?: string;
 }
 
@@ -33,6 +40,7 @@ export interface ClientOptions {
   provider?: ProviderKind;
   /** EmpowerID base URL (e.g. `https://eid.example.com`), or the issuer URL when `provider` is `oidc`. */
   server: string;
+  /** The application's `client_id` as registered at the provider (EmpowerID: the OAuth application's client ID). */
   clientId: string;
   /** Required for `client_secret_post` / `client_secret_basic`, and for tokeninfo, tokenrevoke, userinfo. */
   clientSecret?: string;
@@ -53,6 +61,7 @@ export interface ClientOptions {
   discovery?: boolean;
   /** Expected `iss`. Default: the discovery document's `issuer` (for EmpowerID, `EmpowerID`). */
   issuer?: string;
+  /** Single endpoints to use instead of the discovered ones (or all of them, with `discovery: false`). */
   endpoints?: EndpointOverrides;
   /** Accept an `http://` server that is not on a loopback host. Never do this in production. */
   allowInsecureHttp?: boolean;

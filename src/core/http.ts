@@ -1,12 +1,6 @@
 import { Agent } from 'undici';
 import { BufferedResponse } from './buffered-response.js';
 
-/**
- * A keep-alive connection pool for IdP calls. The global `fetch` opens a fresh connection per
- * request under load; reusing sockets is what makes an uncached introspection affordable. The
- * timeout lives in the pool (connect, headers and body timeouts) rather than in a per-request
- * `AbortSignal.timeout`, which costs a timer and a few objects per request on the hot path.
- */
 /** What the raw pooled request answers: enough for a JSON endpoint, without WHATWG streams. */
 export interface RawResponse {
   status: number;
@@ -18,6 +12,24 @@ export type RawRequest = (url: string, init: { method: string; headers: Record<s
 /** Present on fetches made by {@link createPooledFetch}: the same pool without the Response. */
 export const kRawRequest = Symbol.for('empowerid-express.rawRequest');
 
+/**
+ * A `fetch` over a keep-alive connection pool (undici `Agent`) for IdP calls. The global `fetch`
+ * opens a fresh connection per request under load; reusing sockets is what makes an uncached
+ * introspection affordable. Every client that brings no `fetch` option already shares one such
+ * pool per timeout; create your own to size it (`connections`, default 64) or to change the
+ * deadline of a whole exchange (`timeoutMs`, default 5000, covering connect, headers and body,
+ * even when the IdP trickles its answer).
+ *
+ * The returned function rejects like `fetch` does: with a `TimeoutError` past the deadline, the
+ * `signal`'s reason when aborted, or undici's network error; the library turns these into
+ * {@link IdPUnavailableError}.
+ *
+ * @example
+ * import { createClient, createPooledFetch } from 'empowerid-express';
+ *
+ * const fetch = createPooledFetch({ connections: 16, timeoutMs: 2000 });
+ * const client = createClient({ server: 'https://sso.example.com', clientId: 'app', clientSecret, fetch });
+ */
 export function createPooledFetch(options: { connections?: number; timeoutMs?: number } = {}): typeof globalThis.fetch {
   const timeout = options.timeoutMs ?? 5000;
   const agent = new Agent({

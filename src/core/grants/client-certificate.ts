@@ -41,10 +41,17 @@ const SHAPE_OPTIONS = [
 ] as const;
 
 /**
- * Parameters of {@link clientCertificate}: the key pair to sign the SAML assertion with, or a
+ * Parameters of {@link EmpowerIDClient.clientCertificate}: the key pair to sign the SAML assertion with, or a
  * ready `assertion` (base64 of a signed SAML assertion, e.g. made by an HSM-backed signer).
  */
-export type ClientCertificateParams = ClientCertificateCommon & ((SigningInput & SamlShapeOptions) | { assertion: string });
+export type ClientCertificateParams = ClientCertificateCommon &
+  (
+    | (SigningInput & SamlShapeOptions)
+    | {
+        /** Base64 of a signed SAML assertion, sent as it is. */
+        assertion: string;
+      }
+  );
 
 /**
  * Client certificate grant: `grant_type=urn:ietf:params:oauth:grant-type:certificate-bearer` with

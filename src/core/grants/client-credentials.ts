@@ -11,7 +11,7 @@ import { TokenReuse } from './token-reuse.js';
 
 const log = debug('grants');
 
-/** Parameters of {@link clientCredentials}. */
+/** Parameters of {@link EmpowerIDClient.clientCredentials}. */
 export interface ClientCredentialsParams {
   /** Space-separated scopes, e.g. `openid` for an ID token too. Sent only when given. */
   scope?: string;
@@ -23,7 +23,17 @@ export interface ClientCredentialsParams {
 
 const reuse = new WeakMap<EmpowerIDClient, TokenReuse>();
 
-/** The token reuse store of one client, for its `stats()` or to `clear()` it. */
+/**
+ * The token reuse store of one client's {@link EmpowerIDClient.clientCredentials}, for its
+ * `stats()` or to `clear()` it (e.g. after rotating the client secret). Never throws.
+ *
+ * @example
+ * import { clientCredentialsCache } from 'empowerid-express';
+ *
+ * await client.clientCredentials({ scope: 'api' });
+ * console.log(clientCredentialsCache(client).stats().hits);
+ * clientCredentialsCache(client).clear();
+ */
 export function clientCredentialsCache(client: EmpowerIDClient): TokenReuse {
   let r = reuse.get(client);
   if (!r) {

@@ -35,6 +35,7 @@ interface JwtBearerCommon {
 
 /** A JWT made elsewhere (an IdP trusted by the token endpoint), sent as it is. */
 export interface JwtBearerAssertionParams extends JwtBearerCommon {
+  /** The compact JWS, sent as the `assertion` parameter (RFC 7523 §2.1). */
   assertion: string;
 }
 
@@ -52,7 +53,7 @@ export type JwtBearerSignedParams = JwtBearerCommon &
     encoding?: JwtBearerEncoding;
   };
 
-/** Parameters of {@link jwtBearer}: a ready `assertion`, or the key pair to sign EmpowerID's. */
+/** Parameters of {@link EmpowerIDClient.jwtBearer}: a ready `assertion`, or the key pair to sign EmpowerID's. */
 export type JwtBearerParams = JwtBearerAssertionParams | JwtBearerSignedParams;
 
 /**

@@ -13,7 +13,7 @@ import { formParams, requireParam, requireSecret, scopeParam, tokenRequest } fro
 
 const log = debug('grants');
 
-/** Parameters of {@link password}. */
+/** Parameters of {@link EmpowerIDClient.password}. */
 export interface PasswordParams {
   /** The person's EmpowerID username. */
   username: string;

@@ -15,7 +15,7 @@ export const TOKEN_EXCHANGE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:token
 /** RFC 8693 §3 token type of an OAuth access token: the default `subject_token_type`. */
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 
-/** Parameters of {@link tokenExchange}. */
+/** Parameters of {@link EmpowerIDClient.tokenExchange}. */
 export interface TokenExchangeParams {
   /** The token to exchange: usually the access token your API received. */
   subjectToken: string;

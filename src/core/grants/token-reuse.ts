@@ -21,7 +21,7 @@ export interface TokenReuseOptions {
 /**
  * A bounded, single-flight store of token sets keyed by the request's parameters.
  *
- * A token is reused until {@link renewAt} (expiry − 60 s, but never before half its lifetime);
+ * A token is reused until its renewal time (expiry − 60 s, but never before half its lifetime);
  * a token without `expires_in` is never reused. A failed request is not remembered: the next call
  * asks again.
  *
