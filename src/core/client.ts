@@ -246,7 +246,12 @@ export class EmpowerIDClient {
    * req.session.login = transaction;
    * res.redirect(url.href);
    */
-  async startLogin(request: AuthorizationRequest): Promise<{ url: URL; transaction: LoginTransaction }> {
+  async startLogin(request: AuthorizationRequest): Promise<{
+    /** The authorization URL to redirect the browser to. */
+    url: URL;
+    /** Keep server-side (never in a cookie as is) and pass to {@link EmpowerIDClient.callback}. */
+    transaction: LoginTransaction;
+  }> {
     const responseType = request.responseType ?? 'code';
     const config = await this.configuration(FLAVOUR[responseType] ?? 'token');
     const responseMode = this.#responseMode(config.serverMetadata(), responseType, request.responseMode ?? 'auto');
@@ -532,7 +537,12 @@ export class EmpowerIDClient {
    * @example
    * const { url, transaction } = await client.authorizationUrl({ redirectUri });
    */
-  authorizationUrl(request: AuthorizationRequest): Promise<{ url: URL; transaction: LoginTransaction }> {
+  authorizationUrl(request: AuthorizationRequest): Promise<{
+    /** The authorization URL to redirect the browser to. */
+    url: URL;
+    /** Keep server-side (never in a cookie as is) and pass to {@link EmpowerIDClient.callback}. */
+    transaction: LoginTransaction;
+  }> {
     return this.startLogin(request);
   }
 

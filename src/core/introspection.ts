@@ -63,6 +63,7 @@ export interface TokenVerifierOptions extends TokenCacheSettings, TokenPolicyOpt
  * ```
  */
 export class TokenVerifier {
+  /** The client whose tokeninfo and userinfo endpoints this verifier calls. */
   readonly client: EmpowerIDClient;
   /** The policy {@link TokenVerifier.verify} applies when none is given. */
   readonly policy: TokenPolicy;
@@ -143,6 +144,7 @@ export class TokenVerifier {
     await this.client.revoke(token, hint); // evicts through the listener registered above
   }
 
+  /** The cache's counters (hits, misses, loads, entries, …), for metrics. */
   stats(): CacheStats {
     return this.#cache.stats();
   }

@@ -25,8 +25,21 @@ export interface TokenPolicyOptions {
  * One guard's acceptance rules over a shared, cached introspection answer. The answer is a fact
  * about the token (shared by every guard of a client); whether this route accepts it is not.
  * `check` is on the warm path of every guarded request, so it only compares fields.
+ *
+ * @see RFC 7662 §2.2 (`active`, `exp`, `nbf`, `iss`, `client_id`); RFC 6750 §3.1 (`invalid_token`)
+ * @throws {@link BearerError} `ERR_BEARER_INVALID_TOKEN` from `check` when the answer is inactive,
+ *   not for an access token, has malformed times, is expired or not yet valid, or is for another
+ *   issuer or client.
+ *
+ * @example
+ * import { TokenPolicy, TokenVerifier } from 'empowerid-express';
+ *
+ * const verifier = new TokenVerifier(client);
+ * const onlyWeb = new TokenPolicy({ expectedClientIds: ['web'], fetchProfile: false }, { clockToleranceSeconds: 60, clock: Date.now });
+ * const { tokenInfo } = await verifier.verify(token, onlyWeb);
  */
 export class TokenPolicy {
+  /** Whether this policy requires the userinfo profile (`fetchProfile`), so the verifier must fetch it. */
   readonly needsProfile: boolean;
   readonly #issuer: string | undefined;
   readonly #clientIds: ReadonlySet<string> | undefined;

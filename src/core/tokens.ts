@@ -4,14 +4,19 @@ import { checkAtHash } from './at-hash.js';
 
 /** A token endpoint answer with an absolute expiry. EmpowerID adds `id` (the person GUID). */
 export interface TokenSet {
+  /** The access token, to call APIs with (`Authorization: Bearer …`). Never log it. */
   access_token: string;
+  /** The token type, usually `Bearer`. */
   token_type: string;
   /** Seconds, as the IdP sent it. */
   expires_in?: number;
   /** Absolute expiry in milliseconds since the epoch, computed when the answer arrived. */
   expires_at?: number;
+  /** The refresh token, when the grant issues one; a rotated one replaces the old after a refresh. */
   refresh_token?: string;
+  /** The raw ID token (a JWT), when the answer had one; keep it for `id_token_hint`. */
   id_token?: string;
+  /** Space-separated scopes granted, when the IdP said. */
   scope?: string;
   /** EmpowerID's person GUID; all zeros after a refresh. */
   id?: string;

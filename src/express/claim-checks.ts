@@ -14,6 +14,7 @@ const kCheck = Symbol.for('empowerid-express.claim-check');
  * API token, whose merged claims are built once per cached token).
  */
 export interface ClaimCheck {
+  /** @internal Brands objects made by the helpers, so a plain object is not taken for a check. */
   readonly [kCheck]: true;
   /** What the check asks for, for logs and API error descriptions: `claim "role" = "admin"`. */
   readonly description: string;

@@ -18,9 +18,13 @@ import { Shared, memoryShared } from '../core/shared.js';
 
 /** Route paths; `false` turns a route off. */
 export interface RouteOptions {
+  /** `GET`: starts a sign-in (PKCE S256, state, nonce). Default `/login`; `false` turns it off. */
   login?: string | false;
+  /** `GET` and `POST` (form_post): finishes a sign-in; `baseURL` + this is the `redirect_uri`. Default `/callback`; `false` turns it off. */
   callback?: string | false;
+  /** `POST`: ends the sign-in (RP-initiated logout at the IdP unless `idpLogout: false`). Default `/logout`; `false` turns it off. */
   logout?: string | false;
+  /** `POST`: renews the session's tokens with the refresh token. Default `/refresh`; `false` turns it off. */
   refresh?: string | false;
   /** OpenID Connect Back-Channel Logout: register `baseURL` + this path at the IdP. */
   backchannelLogout?: string | false;
@@ -39,6 +43,7 @@ export interface EmpowerIDOptions extends ClientOptions {
   responseType?: ResponseType | 'token id_token';
   /** How the IdP answers hybrid and implicit logins. Default `auto`; see {@link ResponseMode}. */
   responseMode?: ResponseMode;
+  /** Paths of the library's routes, relative to where the router is mounted; see {@link RouteOptions}. */
   routes?: RouteOptions;
   /** Where the IdP sends the browser after logout: a path under baseURL. Default `/`. */
   postLogoutRedirect?: string;

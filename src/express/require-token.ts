@@ -63,7 +63,10 @@ export interface RequireTokenOptions extends Partial<ClientOptions>, TokenVerifi
  * app.get('/api/admin', requireToken({ scopes: ['admin'] }), handler);
  * ```
  */
-export function requireToken(options: RequireTokenOptions = {}): RequestHandler & { verifier?: TokenVerifier } {
+export function requireToken(options: RequireTokenOptions = {}): RequestHandler & {
+  /** The verifier this guard uses when built with its own client options; absent when it uses the router's client. */
+  verifier?: TokenVerifier;
+} {
   checkOptionNames(options, REQUIRE_TOKEN_OPTION_NAMES, 'requireToken()', EMPOWERID_OPTION_NAMES);
   const scopes = stringList(options.scopes, 'scopes');
   const anyScopes = stringList(options.anyScopes, 'anyScopes');

@@ -9,6 +9,7 @@ import { readState } from './session.js';
 
 const log = debug('requires-auth');
 
+/** Options of {@link requiresAuth}. */
 export interface RequiresAuthOptions {
   /** `render` (default): answer 401 JSON / redirect here. `next`: pass the error to `next(err)`. */
   errors?: 'render' | 'next';

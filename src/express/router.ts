@@ -32,7 +32,10 @@ let warnedHttp = false;
  * app.use(empowerid({ server: 'https://eid.example.com', clientId, clientSecret, baseURL: 'https://app.example.com' }));
  * ```
  */
-export function empowerid(options: EmpowerIDOptions): Router & { client: EmpowerIDClient } {
+export function empowerid(options: EmpowerIDOptions): Router & {
+  /** The router's framework-free client, for grants, introspection or revocation outside a request. */
+  client: EmpowerIDClient;
+} {
   // Before any other check: a misspelt `clientSecert` is named as such, not as a missing clientSecret.
   checkOptionNames(options, EMPOWERID_OPTION_NAMES, 'empowerid()');
   const resolved = resolveEmpowerIDOptions(options);

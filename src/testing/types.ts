@@ -9,20 +9,29 @@
 export interface MockUser {
   /** Login name; becomes the ID token `sub` and the userinfo `username`. */
   username: string;
+  /** The password the login form and the password grant accept. */
   password: string;
   /** Person GUID; becomes the ID token `oid`, the token response `id` and the userinfo `id`. */
   id: string;
+  /** Display name; the ID token `name`. */
   name: string;
+  /** Given name, in the userinfo answer. */
   first_name: string;
+  /** Family name, in the userinfo answer. */
   last_name: string;
+  /** E-mail address; the ID token and userinfo `email`. */
   email: string;
+  /** Organization, in the userinfo answer. */
   organization: string;
+  /** Business roles and locations, in the userinfo answer. */
   business_role_locations: string[];
 }
 
 /** An OAuth application registered in the mock IdP. */
 export interface MockClient {
+  /** The OAuth application's client ID. */
   clientId: string;
+  /** The OAuth application's client secret. */
   clientSecret: string;
   /** Registered Callback URLs; `redirect_uri` must match one exactly. */
   redirectUris: string[];
