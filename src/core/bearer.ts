@@ -60,6 +60,8 @@ type Carrier = 'header' | 'query' | 'body';
 /**
  * Returns the bearer token of a request, following RFC 6750 §2.
  *
+ * @see RFC 6750 §2.1 (Authorization header), §2.2 (form body), §2.3 (query)
+ *
  * - `Authorization: Bearer <token>` is always read. The scheme is case-insensitive; the token must be
  *   a single RFC 6750 `b64token`. A header with another scheme (for example `Basic`) is not a bearer
  *   token and is ignored, as is an empty header.
@@ -77,7 +79,7 @@ type Carrier = 'header' | 'query' | 'body';
  *
  * @example
  * ```ts
- * import { extractBearerToken } from './core/bearer.js';
+ * import { extractBearerToken } from 'empowerid-express';
  *
  * const token = extractBearerToken(
  *   { headers: { authorization: 'Bearer mF_9.B5f-4.1JqM' } },

@@ -52,7 +52,7 @@ export interface MemoryStoreOptions {
  *
  * @example
  * ```ts
- * import { MemoryStore } from './core/cache.js';
+ * import { MemoryStore } from 'empowerid-express';
  *
  * const store = new MemoryStore<string>({ maxEntries: 2 });
  * store.set('a', 'A', 60_000);

@@ -29,6 +29,9 @@ type ClaimValue = string | number | boolean | null;
 /**
  * The claim `name` is exactly `value` (`===`).
  *
+ * @throws {@link ConfigurationError} (`claimEquals`) for an empty name or a value that is not a
+ *   string, number, boolean or null.
+ *
  * @example
  * ```ts
  * app.get('/admin', requiresAuth(claimEquals('email_verified', true)), handler);
@@ -50,6 +53,8 @@ export function claimEquals(name: string, value: ClaimValue): ClaimCheck {
 /**
  * The claim `name` holds every one of `values`: an array claim (`business_role_locations`,
  * `groups`) or a space-separated string (`scope`, `amr` as a string).
+ *
+ * @throws {@link ConfigurationError} (`claimIncludes`) for an empty name or invalid values.
  *
  * @example
  * ```ts

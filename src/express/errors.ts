@@ -26,6 +26,9 @@ export interface ErrorHandlerOptions {
  * errors, `Retry-After` for an unavailable IdP; JSON for APIs, a short page for browsers. Never a
  * stack trace. Errors that are not ours go on to the next handler untouched.
  *
+ * @see RFC 6750 §3 (`WWW-Authenticate`); RFC 9110 §10.2.3 (`Retry-After`)
+ * @throws {@link ConfigurationError} (`errorHandler`, `errorPage`) for invalid options.
+ *
  * @example
  * ```ts
  * app.use(errorHandler());

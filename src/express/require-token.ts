@@ -57,6 +57,16 @@ export interface RequireTokenOptions extends Partial<ClientOptions>, TokenVerifi
  * Protects API routes: the bearer token is introspected at tokeninfo (cached), its profile fetched
  * from userinfo, and `req.empowerid.tokenInfo` / `req.empowerid.profile` are set.
  *
+ * Refusals are {@link BearerError}s answered as RFC 6750 JSON with `WWW-Authenticate` (or passed to
+ * `next` with `errors: 'next'`): `ERR_BEARER_MISSING` (401), `ERR_BEARER_INVALID_REQUEST` (400),
+ * `ERR_BEARER_INVALID_TOKEN` (401), `ERR_BEARER_INSUFFICIENT_SCOPE` (403); an unreachable or
+ * misbehaving IdP is {@link IdPUnavailableError} / {@link IdPResponseError} (503, never cached).
+ *
+ * @see EmpowerID docs: OAuth 2.0 / OIDC, Token Introspection Endpoint and User Info Endpoint; RFC 7662; RFC 6750
+ * @throws {@link ConfigurationError} at construction, naming the invalid option (for example
+ *   `predicate`, `roles` without the profile); a startup warning when the provider advertises no
+ *   introspection endpoint.
+ *
  * @example
  * ```ts
  * app.get('/api/orders', requireToken(), (req, res) => res.json(req.empowerid.profile));

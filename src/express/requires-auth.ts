@@ -29,6 +29,13 @@ export const NO_ROUTER =
  * `returnTo`; other requests get a 401 JSON answer. Without a refresh token, an expired access
  * token is renewed by a silent (`prompt=none`) login. Claim checks may be given directly.
  *
+ * Refusals are {@link EmpowerIDError}s answered by the guard (or passed to `next` with
+ * `errors: 'next'`): `ERR_LOGIN_REQUIRED` (401) without a sign-in, `ERR_ACCESS_DENIED` (403) when a
+ * claim check fails, `ERR_CONFIG_INVALID` when no `empowerid()` router ran before it.
+ *
+ * @see OpenID Connect Core 1.0 §3.1.2.1 (`prompt=none`)
+ * @throws {@link ConfigurationError} at construction for invalid options or claim checks.
+ *
  * @example
  * ```ts
  * app.get('/me', requiresAuth(), (req, res) => res.json(req.empowerid.user));

@@ -26,6 +26,13 @@ let warnedHttp = false;
  * only logs out a same-origin fetch), `POST /refresh`, and
  * `req.empowerid` on every request after it. Options are validated here, at startup.
  *
+ * Errors of the routes (state mismatch, IdP down, a cross-site logout, …) are answered by the
+ * router itself, or passed to `next(err)` with `errors: 'next'`.
+ *
+ * @see EmpowerID docs: OAuth 2.0 / OIDC, Authorization Code Grant (with PKCE), Refresh Token Grant, RP-Initiated Logout;
+ *   OpenID Connect Core 1.0 §3; RFC 9700 (OAuth 2.0 Security Best Current Practice)
+ * @throws {@link ConfigurationError} at construction, naming the invalid option.
+ *
  * @example
  * ```ts
  * app.use(session({ secret, resave: false, saveUninitialized: false }));

@@ -75,7 +75,13 @@ function validate(o: MockEmpowerIDOptions) {
 }
 
 /**
- * Starts a mock EmpowerID server on real loopback HTTP, with the vendor's endpoint layout.
+ * Starts a mock EmpowerID server on real loopback HTTP, with the vendor's endpoint layout
+ * (discovery, authorize, token with every documented grant, tokeninfo, tokenrevoke, userinfo,
+ * logout), implemented from the vendor documentation independently of the library.
+ *
+ * @see EmpowerID docs: OAuth 2.0 / OIDC (the whole page), OAuth 2.0 flows, Client Credential Grant, JWT Bearer grant
+ * @throws TypeError for invalid options (a non-positive TTL, no or duplicate users, duplicate
+ *   client ids, an unknown `owner` or `autoLogin` user); rejects when the port cannot be bound.
  *
  * @example
  * const idp = await startMockEmpowerID({ autoLogin: 'alice' });

@@ -67,6 +67,7 @@ const EC_CURVES = new Set(['prime256v1', 'secp384r1', 'secp521r1']);
  * .NET client library (`GetSigningCertificate(certificateThumbprint)`) call the thumbprint. It equals
  * `openssl x509 -noout -fingerprint -sha1` with the colons removed.
  *
+ * @see EmpowerID docs: OAuth 2.0 / OIDC, JWT (JSON Web Token) Bearer Grant and Client Certificate Grant
  * @param cert A PEM certificate (the first `CERTIFICATE` block is used) or an `X509Certificate`.
  * @throws {EmpowerIDError} `ERR_ASSERTION_INVALID` when the PEM holds no parsable certificate.
  *
@@ -94,7 +95,9 @@ export function certificateThumbprint(cert: string | X509Certificate): string {
  * and xml-crypto, sign with RSA); and the private key belongs to the certificate's public key.
  * The certificate's validity dates are not checked: EmpowerID matches the registered certificate.
  *
+ * @see EmpowerID docs: OAuth 2.0 / OIDC, JWT (JSON Web Token) Bearer Grant and Client Certificate Grant
  * @returns Frozen {@link SigningCredentials} with the computed {@link certificateThumbprint}.
+ * @throws {@link EmpowerIDError} `ERR_ASSERTION_INVALID`, naming the offending input.
  *
  * @example
  * ```ts

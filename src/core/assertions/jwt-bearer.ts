@@ -88,6 +88,7 @@ const EC_ALGORITHM_BY_CURVE: Readonly<Record<string, JwtBearerAlgorithm>> = {
  *
  * The returned string goes in the token request's `assertion` form field.
  *
+ * @see EmpowerID docs: JWT Bearer grant; EmpowerID docs: OAuth 2.0 / OIDC, JWT (JSON Web Token) Bearer Grant; RFC 7523 §3
  * @returns The compact JWS (or its base64 form, see {@link JwtBearerEncoding}).
  * @throws {EmpowerIDError} `ERR_ASSERTION_INVALID` for a missing or malformed option, or an
  * `algorithm` that does not fit the key.

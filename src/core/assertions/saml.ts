@@ -195,6 +195,7 @@ export interface SamlAssertion {
  * and `saml:Conditions` carries a validity window. `shape: 'docs'` (or `conditions: 'empty'`,
  * `keyInfo: false`, `inclusiveNamespaces`) produces the example's exact shape.
  *
+ * @see EmpowerID docs: OAuth 2.0 / OIDC, Client Certificate Grant; SAML 2.0 Core §2.3.3 (Assertion); XML Signature (enveloped)
  * @throws {EmpowerIDError} `ERR_ASSERTION_INVALID` for a missing or malformed option, an EC key
  * (xml-crypto signs with RSA only), or a signing failure.
  *
