@@ -54,6 +54,12 @@ export interface TokenVerifierOptions extends TokenCacheSettings, TokenPolicyOpt
  * inactive tokens, transport errors never cached, one load in flight per token. The cache holds
  * facts only; every call is judged by the policy it is given.
  *
+ * @see EmpowerID docs: OAuth 2.0 / OIDC, Token Introspection Endpoint and User Info Endpoint; RFC 7662
+ * @throws {@link ConfigurationError} from the constructor for an invalid cache setting (naming it).
+ *   `verify` rejects with {@link BearerError} `ERR_BEARER_INVALID_TOKEN` for a token the policy
+ *   refuses, and {@link IdPUnavailableError} / {@link IdPResponseError} when tokeninfo or userinfo
+ *   cannot answer (never cached).
+ *
  * @example
  * ```ts
  * const verifier = new TokenVerifier(createClient({ server, clientId, clientSecret }));
