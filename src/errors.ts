@@ -53,7 +53,10 @@ export type EmpowerIDErrorCode =
   /** A back-channel `logout_token` failed validation (signature, issuer, audience, events, replay, …). Status 400. */
   | 'ERR_LOGOUT_TOKEN_INVALID';
 
-/** Options of the {@link EmpowerIDError} constructor. */
+/**
+ * Options of the {@link EmpowerIDError} constructor.
+ * @inline
+ */
 export interface EmpowerIDErrorOptions {
   /** HTTP status the Express layer answers with; 500 when absent. */
   status?: number;

@@ -55,7 +55,7 @@ export interface CacheStore<V> {
   readonly size?: number;
 }
 
-/** Options of {@link TokenCache}. */
+/** Options of {@link TokenCache}. @inline */
 export interface TokenCacheOptions<V = unknown> {
   /**
    * Bound of the built-in {@link MemoryStore}: a positive integer no greater than 16,000,000. When

@@ -91,28 +91,50 @@ export interface ClientOptions {
   basicEncoding?: BasicEncoding;
 }
 
+/**
+ * The client options after validation, frozen, with every default filled in.
+ * @inline
+ */
 export interface ResolvedClientConfig {
+  /** The `provider` option, or its default. */
   readonly provider: ProviderKind;
+  /** The `server` option, parsed. */
   readonly server: URL;
+  /** The `clientId` option. */
   readonly clientId: string;
+  /** The `clientSecret` option. */
   readonly clientSecret: string | undefined;
+  /** The `clientAuthMethod` option, or its default. */
   readonly clientAuthMethod: ClientAuthMethod;
   /** True when `clientAuthMethod` is to be chosen from the provider metadata (`provider: 'oidc'`, not given). */
   readonly clientAuthMethodFromMetadata: boolean;
+  /** The `privateKey` option. */
   readonly privateKey: string | KeyObject | undefined;
+  /** The discovery document URL in use; `undefined` with `discovery: false`. */
   readonly discoveryUrl: URL | undefined;
   /** RFC 8414 discovery, tried when `discoveryUrl` (the default one, `provider: 'oidc'`) answers 404. */
   readonly discoveryFallbackUrl: URL | undefined;
+  /** The `issuer` option; `undefined`: the discovery document's `issuer` is expected. */
   readonly issuer: string | undefined;
+  /** The `endpoints` overrides. */
   readonly endpoints: Readonly<EndpointOverrides>;
+  /** The `allowInsecureHttp` option, or its default. */
   readonly allowInsecureHttp: boolean;
+  /** The `timeoutMs` option, or its default. */
   readonly timeoutMs: number;
+  /** The `clockToleranceSeconds` option, or its default. */
   readonly clockToleranceSeconds: number;
+  /** The `fetch` option; `undefined`: the shared keep-alive pool. */
   readonly fetch: typeof globalThis.fetch | undefined;
+  /** The `userinfoStyle` option, or its default. */
   readonly userinfoStyle: 'empowerid' | 'bearer';
+  /** The `idTokenSigningAlg` option, or its default. */
   readonly idTokenSigningAlg: string;
+  /** The `discoveryRetryBaseMs` option, or its default. */
   readonly discoveryRetryBaseMs: number;
+  /** The `clock` option, or its default. */
   readonly clock: () => number;
+  /** The `basicEncoding` option, or its default. */
   readonly basicEncoding: BasicEncoding;
 }
 

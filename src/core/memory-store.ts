@@ -27,7 +27,7 @@ class Entry<V> {
   }
 }
 
-/** Options of {@link MemoryStore}. */
+/** Options of {@link MemoryStore}. @inline */
 export interface MemoryStoreOptions {
   /** @defaultValue 100_000 */
   maxEntries?: number;

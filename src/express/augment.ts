@@ -1,7 +1,10 @@
 import type { IDToken } from 'openid-client';
 import type { IntrospectionResponse, UserInfo } from '../core/client.js';
 
-/** Options of `req.empowerid.login()`. */
+/**
+ * Options of `req.empowerid.login()`.
+ * @inline
+ */
 export interface LoginOptions {
   /** Where to come back to after sign-in: a path under `baseURL`. Default: the current URL. */
   returnTo?: string;
@@ -9,7 +12,10 @@ export interface LoginOptions {
   authorizationParams?: Record<string, string>;
 }
 
-/** Options of `req.empowerid.logout()`. */
+/**
+ * Options of `req.empowerid.logout()`.
+ * @inline
+ */
 export interface LogoutOptions {
   /** `local`: this app only; `client`: also this app at the IdP; `global`: every EmpowerID app. Default from `idpLogout`/`globalLogout`. */
   mode?: 'local' | 'client' | 'global';

@@ -24,6 +24,10 @@ export interface ClaimCheck {
   testToken(verified: VerifiedToken, req: Request): boolean;
 }
 
+/**
+ * A value a claim check compares with.
+ * @inline
+ */
 type ClaimValue = string | number | boolean | null;
 
 /**

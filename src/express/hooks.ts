@@ -4,7 +4,10 @@ import type { TokenSet } from '../core/tokens.js';
 import { ConfigurationError, EmpowerIDError } from '../errors.js';
 import type { UserClaims } from './augment.js';
 
-/** What `afterCallback` is told about a sign-in that passed every protocol check. */
+/**
+ * What `afterCallback` is told about a sign-in that passed every protocol check.
+ * @inline
+ */
 export interface SignIn {
   /** The validated ID-token claims. */
   readonly claims: UserClaims;
@@ -19,18 +22,36 @@ export interface SignIn {
 /**
  * What `afterCallback` may return: nothing to go on, `{ returnTo }` to send the browser elsewhere
  * (a path under baseURL), or `{ reject: 'reason' }` to refuse the sign-in with a 403 that shows the reason.
+ *
+ * @inline
  */
-export type AfterCallbackResult = void | undefined | { returnTo?: string; reject?: undefined } | { reject: string };
+export type AfterCallbackResult =
+  | void
+  | undefined
+  | {
+      /** Where to send the browser instead of the login's `returnTo`: a path under baseURL. */
+      returnTo?: string;
+      /** Absent: the sign-in goes on. */
+      reject?: undefined;
+    }
+  | {
+      /** Refuse the sign-in: a 403 (`ERR_ACCESS_DENIED`) that shows this reason. */
+      reject: string;
+    };
 
 /**
  * Runs after the code exchange and ID-token validation, in the new (regenerated) session and
  * before it is saved: write to `req.session` to enrich it, return `{ reject }` (or throw) to refuse.
+ *
+ * @inline
  */
 export type AfterCallback = (req: Request, res: Response, signIn: SignIn) => AfterCallbackResult | Promise<AfterCallbackResult>;
 
 /**
  * Decides what survives the round trip to the IdP besides `returnTo`: a small JSON object kept
  * in the session (never in the URL) and handed to `afterCallback` as `loginState`.
+ *
+ * @inline
  */
 export type GetLoginState = (
   req: Request,

@@ -16,6 +16,10 @@ const log = debug('grants');
 /** `grant_type` of EmpowerID's client certificate grant. */
 export const CERTIFICATE_BEARER_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:certificate-bearer';
 
+/**
+ * Parameters every client certificate grant call takes.
+ * @inline
+ */
 interface ClientCertificateCommon {
   /** Default `openid` (EmpowerID marks scope required); `''` sends none. */
   scope?: string;

@@ -19,6 +19,10 @@ const log = debug('grants');
 /** `grant_type` of the JWT bearer grant. */
 export const JWT_BEARER_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
+/**
+ * Parameters every JWT bearer grant call takes.
+ * @inline
+ */
 interface JwtBearerCommon {
   /**
    * Scopes. With a minted EmpowerID assertion: default `openid` (EmpowerID marks scope required);
