@@ -25,11 +25,15 @@ export interface TokenReuseOptions {
  * a token without `expires_in` is never reused. A failed request is not remembered: the next call
  * asks again.
  *
+ * The package exports its type only: a client's store is reached with `clientCredentialsCache()`.
+ *
  * @example
  * ```ts
- * const reuse = new TokenReuse({ clock: client.config.clock });
- * const key = TokenReuse.keyFor(['openid', undefined]);
- * const tokens = await reuse.get(key, () => requestNewTokens());
+ * import { clientCredentialsCache } from 'empowerid-express';
+ *
+ * const reuse = clientCredentialsCache(client);
+ * console.log(reuse.stats()); // { hits, loads, entries, … }
+ * reuse.clear(); // e.g. after rotating the client secret
  * ```
  */
 export class TokenReuse {
