@@ -159,7 +159,16 @@ export class IdPResponseError extends EmpowerIDError {
 
 /**
  * The shared store (Redis) is unreachable, slow or restarting. Answered as 503 with `Retry-After`:
- * the library neither crashes nor lets a request through that it could not check.
+ * the library neither crashes nor lets a request through that it could not check. Code
+ * `ERR_SHARED_UNAVAILABLE`.
+ *
+ * @example
+ * import { SharedUnavailableError } from 'empowerid-express';
+ *
+ * app.use((err, req, res, next) => {
+ *   if (err instanceof SharedUnavailableError) metrics.increment('redis.unavailable');
+ *   next(err);
+ * });
  */
 export class SharedUnavailableError extends EmpowerIDError {
   /** Seconds a client should wait before trying again. */

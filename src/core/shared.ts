@@ -21,18 +21,31 @@ export interface SharedBackend {
   readonly name: string;
   /** `false` while broadcasts may be lost (disconnected): in-process copies must not answer alone. */
   readonly connected: boolean;
+  /** The value under `key`, or `undefined` when absent or expired. */
   get(key: string): Promise<string | undefined>;
   /** The value and its remaining time to live in milliseconds. */
-  getWithTtl(key: string): Promise<{ value: string; ttlMs: number } | undefined>;
+  getWithTtl(key: string): Promise<
+    | {
+        /** The stored value. */
+        value: string;
+        /** Milliseconds it has left to live. */
+        ttlMs: number;
+      }
+    | undefined
+  >;
+  /** Stores `value` under `key` for `ttlMs` milliseconds, replacing any previous value. */
   set(key: string, value: string, ttlMs: number): Promise<void>;
   /** Stores only when the key is absent (Redis `SET NX PX`); `true` when stored. */
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   /** Deletes only when the key holds `value` (a token-checked lock release); `true` when deleted. */
   deleteIfEquals(key: string, value: string): Promise<boolean>;
+  /** Deletes every key of `keys`; absent keys are not an error. */
   delete(keys: string[]): Promise<void>;
   /** Adds `member` to the set at `key` and (re)sets the set's time to live. */
   addToSet(key: string, member: string, ttlMs: number): Promise<void>;
+  /** The members of the set at `key` (empty when absent). */
   members(key: string): Promise<string[]>;
+  /** Sends `message` to every subscriber of `channel`, on every instance. */
   publish(channel: string, message: string): Promise<void>;
   /** Delivers every later message of `channel` to `listener`, including this instance's own. */
   subscribe(channel: string, listener: (message: string) => void): Promise<void>;
@@ -62,22 +75,40 @@ export interface SharedOptions {
   refreshGraceMs?: number;
 }
 
-/** The in-process copy of a shared cache is told to drop a key, or everything (`undefined`). */
+/**
+ * The in-process copy of a shared cache is told to drop a key, or everything (`undefined`).
+ * @inline
+ */
 export type EvictListener = (key: string | undefined) => void;
 
 /** The back tier of the token cache: values as JSON under a namespace, evictions broadcast. */
 export interface CacheBackTier<V> {
-  get(key: string): Promise<{ value: V; ttlMs: number } | undefined>;
+  /** The value under `key` and its remaining time to live, or `undefined`. */
+  get(key: string): Promise<
+    | {
+        /** The stored value. */
+        value: V;
+        /** Milliseconds it has left to live. */
+        ttlMs: number;
+      }
+    | undefined
+  >;
+  /** Stores `value` under `key` for `ttlMs` milliseconds. */
   set(key: string, value: V, ttlMs: number): Promise<void>;
   /** Deletes the key here and tells every instance to drop its in-process copy. */
   delete(key: string): Promise<void>;
   /** `false` while evictions from other instances may be missed: the front tier must not answer alone. */
   readonly trustworthy: boolean;
+  /** Calls `listener` whenever some instance evicts a key (or, `undefined`, everything). */
   onEvict(listener: EvictListener): void;
 }
 
-/** A held lock; `release` frees it only if it is still this holder's. */
+/**
+ * A held lock; `release` frees it only if it is still this holder's.
+ * @inline
+ */
 export interface HeldLock {
+  /** Frees the lock, unless it expired and someone else took it meanwhile. */
   release(): Promise<void>;
 }
 
@@ -85,12 +116,30 @@ export interface HeldLock {
  * The coordination handle passed to `empowerid({ shared })` and `requireToken({ shared })`.
  * Build it with {@link memoryShared} (one instance) or `redisShared()` from
  * `empowerid-express/redis` (several instances).
+ *
+ * @throws {@link ConfigurationError} from the constructor for an invalid option (`secret`, `prefix`,
+ *   `lockTtlMs`, `refreshGraceMs`). Operations reject with {@link SharedUnavailableError} when the
+ *   store cannot answer.
+ *
+ * @example
+ * ```ts
+ * import { empowerid, memoryShared } from 'empowerid-express';
+ *
+ * const shared = memoryShared({ secret: process.env.TOKEN_SECRET });
+ * app.use(empowerid({ ...idp, shared }));
+ * app.use('/api', requireToken({ shared }));
+ * ```
  */
 export class Shared {
+  /** The store this handle coordinates through. */
   readonly backend: SharedBackend;
+  /** Seals (encrypts) tokens kept in sessions and handed between instances, under `secret`. */
   readonly sealer: Sealer;
+  /** Prefix of every key and channel. */
   readonly prefix: string;
+  /** Longest time a refresh lock is held, in milliseconds. */
   readonly lockTtlMs: number;
+  /** How long a refresh result stays available to requests with the old refresh token, in milliseconds. */
   readonly refreshGraceMs: number;
   /** `true` for {@link memoryShared}: nothing leaves this process, so caches need no tier. */
   readonly local: boolean;
@@ -144,7 +193,7 @@ export class Shared {
 
   /**
    * The back tier of a token cache: `group` names the client whose answers it holds (the same on
-   * every instance, see {@link clientGroup}), `variant` its cache settings. An eviction is broadcast
+   * every instance: derived from the client's server and id), `variant` its cache settings. An eviction is broadcast
    * to the whole group: every instance drops its in-process copy and deletes the Redis entry of
    * each variant it uses.
    */

@@ -9,19 +9,29 @@ const DELETE_IF_EQUALS = "if redis.call('GET', KEYS[1]) == ARGV[1] then return r
 
 /** What this library needs of a node-redis (v5) client; `createClient()` from `redis` fits it. */
 export interface RedisClientLike {
+  /** node-redis: `true` while connected and ready for commands. */
   readonly isReady: boolean;
+  /** node-redis: sends one raw command (`['SET', key, value, 'PX', '1000']`). */
   sendCommand<T = unknown>(args: ReadonlyArray<string>): Promise<T>;
+  /** node-redis: a new connection with the same options, used for pub/sub. */
   duplicate(): RedisSubscriberLike;
+  /** node-redis: connection events, used to follow reconnections. */
   on(event: 'error' | 'ready' | 'end' | 'reconnecting', listener: (...args: unknown[]) => void): unknown;
 }
 
 /** The dedicated pub/sub connection (a duplicate of the client). */
 export interface RedisSubscriberLike {
+  /** `true` while connected. */
   readonly isReady: boolean;
+  /** Opens the connection. */
   connect(): Promise<unknown>;
+  /** Delivers every message of `channel` to `listener`. */
   subscribe(channel: string, listener: (message: string) => void): Promise<void>;
+  /** Closes the connection gracefully (node-redis v5). */
   close?(): Promise<void>;
+  /** Closes the connection at once. */
   destroy?(): void;
+  /** Connection events, used to notice a lost subscription. */
   on(event: 'error' | 'ready' | 'end' | 'reconnecting', listener: (...args: unknown[]) => void): unknown;
 }
 

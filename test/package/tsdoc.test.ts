@@ -55,6 +55,12 @@ describe('TSDoc on the public API', () => {
     expect(entries).toEqual(expect.arrayContaining(['src/index.ts', 'src/testing/index.ts']));
   });
 
+  it('the typedoc reference covers every entry point', () => {
+    const typedoc = JSON.parse(readFileSync(path.join(root, 'typedoc.json'), 'utf8')) as { entryPoints: string[] };
+    const expected = entryPoints().map((entry) => path.relative(root, entry));
+    expect([...typedoc.entryPoints].sort()).toEqual([...expected].sort());
+  });
+
   it('every export has a summary, and every exported function and class an @example', () => {
     const entries = entryPoints();
     const program = ts.createProgram(entries, {
