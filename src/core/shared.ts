@@ -274,6 +274,9 @@ export class Shared {
  * The single-instance default: everything in this process. Pass one explicitly to set `secret`,
  * or use `empowerid({ secret })`.
  *
+ * @throws {@link ConfigurationError} for an invalid option (`secret` shorter than 32 characters,
+ *   `prefix`, `lockTtlMs`, `refreshGraceMs`).
+ *
  * @example
  * ```ts
  * app.use(empowerid({ ...idp, shared: memoryShared({ secret: process.env.TOKEN_SECRET }) }));
