@@ -18,9 +18,9 @@ export interface RedisSharedOptions extends SharedOptions, RedisBackendOptions {
  *
  * @param client - a connected node-redis v5 client (`await createClient({ url }).connect()`). A
  *   second connection is opened from it for pub/sub; close it with `shared.close()`.
- * @throws {@link ConfigurationError} (`client`) when `client` is not a node-redis v5 client, and for
+ * @throws `ConfigurationError` (`client`) when `client` is not a node-redis v5 client, and for
  *   an invalid option (`secret`, `prefix`, `lockTtlMs`, `refreshGraceMs`). Redis operations later
- *   reject with {@link SharedUnavailableError} while Redis is unreachable or slower than
+ *   reject with `SharedUnavailableError` while Redis is unreachable or slower than
  *   `operationTimeoutMs`.
  *
  * @example
