@@ -20,10 +20,13 @@ function scrub(value: unknown): unknown {
  */
 export function debug(scope: string): (format: string, ...args: unknown[]) => void {
   const line = createDebug(`${DEBUG_NAMESPACE}:${scope}`);
-  return (format, ...args) => {
+  // `arguments` rather than a rest parameter: the guard logs on every request, and a disabled line
+  // must not allocate an argument array first.
+  return function log(format: string): void {
     if (!line.enabled && !nodeDebug.enabled) return;
-    const safe = args.map(scrub);
+    // eslint-disable-next-line prefer-rest-params -- see above
+    const safe = Array.prototype.slice.call(arguments, 1).map(scrub);
     if (line.enabled) line(format, ...safe);
     if (nodeDebug.enabled) nodeDebug(`[${scope}] ${format}`, ...safe);
-  };
+  } as (format: string, ...args: unknown[]) => void;
 }
