@@ -4,6 +4,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { requireToken } from 'empowerid-express';
+import { DEMO_CLIENT, verifyWith } from './direct.js';
 
 const idp = fork(fileURLToPath(new URL('./idp.js', import.meta.url)), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 const { url } = await new Promise((r) => idp.once('message', r));
@@ -14,26 +15,8 @@ const call = (msg) =>
   });
 const N = Number(process.env.BENCH_COLD_N ?? 20_000);
 const { tokens } = await call({ type: 'mint', count: N + 2_000 });
-const guard = requireToken({ server: url, clientId: 'empowerid-express-example', clientSecret: 'example-secret' });
-const res = {
-  statusCode: 200,
-  set() {},
-  status() {
-    return this;
-  },
-  json() {},
-  send() {},
-  type() {
-    return this;
-  },
-};
-const verify = (token) =>
-  new Promise((resolve, reject) => {
-    const headers = { host: 'x', authorization: `Bearer ${token}` };
-    guard({ method: 'GET', url: '/', headers, rawHeaders: ['Host', 'x', 'Authorization', headers.authorization] }, res, (err) =>
-      err ? reject(err) : resolve(),
-    );
-  });
+const guard = requireToken({ server: url, ...DEMO_CLIENT });
+const verify = (token) => verifyWith(guard, token);
 async function run(list, concurrency = 20) {
   let i = 0;
   await Promise.all(

@@ -3,49 +3,17 @@
 // heap growth with GC off between samples). `npm run bench:hit`.
 import { requireToken } from 'empowerid-express';
 import { startMockEmpowerID } from 'empowerid-express/testing';
+import { DEMO_CLIENT, bearerRequest, fakeResponse, verifyWith } from './direct.js';
 
 const idp = await startMockEmpowerID();
-const guard = requireToken({ server: idp.url, clientId: 'empowerid-express-example', clientSecret: 'example-secret' });
+const guard = requireToken({ server: idp.url, ...DEMO_CLIENT });
 const token = await idp.issueAccessToken({ username: 'alice', scope: 'openid orders' });
 
-// An incoming request as Node hands it to Express: lowercased headers plus rawHeaders.
-function request() {
-  const headers = {
-    host: '127.0.0.1:3000',
-    'user-agent': 'bench',
-    accept: 'application/json',
-    authorization: `Bearer ${token}`,
-    connection: 'keep-alive',
-  };
-  const rawHeaders = [
-    'Host',
-    headers.host,
-    'User-Agent',
-    'bench',
-    'Accept',
-    'application/json',
-    'Authorization',
-    headers.authorization,
-    'Connection',
-    'keep-alive',
-  ];
-  return { method: 'GET', url: '/', headers, rawHeaders };
-}
-const res = {
-  statusCode: 200,
-  set() {},
-  status() {
-    return this;
-  },
-  json() {},
-  send() {},
-  type() {
-    return this;
-  },
-};
+const request = () => bearerRequest(token);
+const res = fakeResponse;
 
 // Warm the cache through the normal path.
-await new Promise((resolve, reject) => guard(request(), res, (err) => (err ? reject(err) : resolve())));
+await verifyWith(guard, token);
 
 let sink = 0;
 const next = (err) => {

@@ -3,29 +3,12 @@
 // round trips in series; a cached verification costs none.
 import { requireToken } from 'empowerid-express';
 import { startMockEmpowerID } from 'empowerid-express/testing';
+import { DEMO_CLIENT, verifyWith } from './direct.js';
 
 const latencyMs = Number(process.env.BENCH_IDP_LATENCY_MS ?? 50);
 const idp = await startMockEmpowerID({ latencyMs });
-const guard = requireToken({ server: idp.url, clientId: 'empowerid-express-example', clientSecret: 'example-secret' });
-const res = {
-  statusCode: 200,
-  set() {},
-  status() {
-    return this;
-  },
-  json() {},
-  send() {},
-  type() {
-    return this;
-  },
-};
-const verify = (token) =>
-  new Promise((resolve, reject) => {
-    const headers = { authorization: `Bearer ${token}` };
-    guard({ method: 'GET', url: '/', headers, rawHeaders: ['Authorization', headers.authorization] }, res, (err) =>
-      err ? reject(err) : resolve(),
-    );
-  });
+const guard = requireToken({ server: idp.url, ...DEMO_CLIENT });
+const verify = (token) => verifyWith(guard, token);
 const time = async (token) => {
   const t0 = process.hrtime.bigint();
   await verify(token);
