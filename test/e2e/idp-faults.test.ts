@@ -34,6 +34,19 @@ function expectUnavailable(res: request.Response): void {
 
 const app = () => buildApp(mock, { server: proxy.url, timeoutMs: TIMEOUT_MS });
 
+/** An API-only service guarding /api, reaching the IdP through the faulty proxy. */
+function guardedApi(): express.Express {
+  const api = express();
+  const guard = requireToken({
+    server: proxy.url,
+    clientId: DEFAULT_CLIENT.clientId,
+    clientSecret: DEFAULT_CLIENT.clientSecret,
+    timeoutMs: TIMEOUT_MS,
+  });
+  api.get('/api', guard, (_req, res) => res.send('passed'));
+  return api;
+}
+
 async function callbackUrl(agent: ReturnType<typeof request.agent>): Promise<string> {
   const callback = await authorize(await startLogin(agent));
   return callback.pathname + callback.search;
@@ -80,14 +93,7 @@ describe('the API guard when the network to the IdP fails', () => {
     for (const fault of ['reset', 'drop', 'truncate', 'trickle'] as Fault[]) {
       it(`${fault} at ${where} → 503 + Retry-After, within the deadline`, async () => {
         proxy = await startFaultyProxy(mock.url);
-        const guard = requireToken({
-          server: proxy.url,
-          clientId: DEFAULT_CLIENT.clientId,
-          clientSecret: DEFAULT_CLIENT.clientSecret,
-          timeoutMs: TIMEOUT_MS,
-        });
-        const api = express();
-        api.get('/api', guard, (_req, res) => res.send('passed'));
+        const api = guardedApi();
         // Discovery first, through a healthy network.
         await request(api).get('/api').set('Authorization', 'Bearer warm-up').expect(401);
         proxy.fault(where, fault);
@@ -103,14 +109,7 @@ describe('the API guard when the network to the IdP fails', () => {
 describe('connection refused at the API guard', () => {
   it('is ERR_IDP_UNAVAILABLE (503), not a bad response', async () => {
     proxy = await startFaultyProxy(mock.url);
-    const guard = requireToken({
-      server: proxy.url,
-      clientId: DEFAULT_CLIENT.clientId,
-      clientSecret: DEFAULT_CLIENT.clientSecret,
-      timeoutMs: TIMEOUT_MS,
-    });
-    const api = express();
-    api.get('/api', guard, (_req, res) => res.send('passed'));
+    const api = guardedApi();
     await request(api).get('/api').set('Authorization', 'Bearer warm-up').expect(401);
     await proxy.refuse();
     const res = await request(api)

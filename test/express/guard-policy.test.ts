@@ -119,6 +119,20 @@ describe('only access tokens pass', () => {
     afterAll(() => new Promise<void>((r) => fake.close(() => r())));
 
     const now = () => Math.floor(Date.now() / 1000);
+    // An API guarding /api against the fake IdP above, whose tokeninfo answers `answer`.
+    const guardedApp = () => {
+      const app = express();
+      const guard = requireToken({
+        server: base,
+        clientId: 'c',
+        clientSecret: 's',
+        discovery: false,
+        issuer: 'EmpowerID',
+        endpoints: { jwks: `${base}/jwks` },
+      });
+      app.get('/api', guard, (_req, res) => res.send('passed'));
+      return app;
+    };
     const cases: [string, () => Record<string, unknown>][] = [
       ['token_type refresh_token', () => ({ active: true, token_type: 'refresh_token', exp: now() + 600 })],
       ['token_type of another kind (urn)', () => ({ active: true, token_type: 'urn:ietf:params:oauth:token-type:id_token' })],
@@ -129,19 +143,7 @@ describe('only access tokens pass', () => {
     for (const [name, make] of cases) {
       it(`${name} → 401 invalid_token`, async () => {
         answer = make();
-        const app = express();
-        app.get(
-          '/api',
-          requireToken({
-            server: base,
-            clientId: 'c',
-            clientSecret: 's',
-            discovery: false,
-            issuer: 'EmpowerID',
-            endpoints: { jwks: `${base}/jwks` },
-          }),
-          (_req, res) => res.send('passed'),
-        );
+        const app = guardedApp();
         const res = await request(app)
           .get('/api')
           .set('Authorization', `Bearer tok-${name.replace(/\W/g, '')}`);
@@ -151,37 +153,13 @@ describe('only access tokens pass', () => {
     }
     it('active as the string "true" is not an RFC 7662 answer → 503, never a pass', async () => {
       answer = { active: 'true' };
-      const app = express();
-      app.get(
-        '/api',
-        requireToken({
-          server: base,
-          clientId: 'c',
-          clientSecret: 's',
-          discovery: false,
-          issuer: 'EmpowerID',
-          endpoints: { jwks: `${base}/jwks` },
-        }),
-        (_req, res) => res.send('passed'),
-      );
+      const app = guardedApp();
       const res = await request(app).get('/api').set('Authorization', 'Bearer tok-active-string').expect(503);
       expect(res.body.code).toBe('ERR_IDP_BAD_RESPONSE');
     });
     it('token_type Bearer (any case) passes', async () => {
       answer = { active: true, token_type: 'bearer', exp: now() + 600 };
-      const app = express();
-      app.get(
-        '/api',
-        requireToken({
-          server: base,
-          clientId: 'c',
-          clientSecret: 's',
-          discovery: false,
-          issuer: 'EmpowerID',
-          endpoints: { jwks: `${base}/jwks` },
-        }),
-        (_req, res) => res.send('passed'),
-      );
+      const app = guardedApp();
       await request(app).get('/api').set('Authorization', 'Bearer tok-bearer-case').expect(200);
     });
   });
