@@ -160,6 +160,30 @@ export function usage(): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * `--flag value` becomes `--flag=value` when `--flag` takes a value. Node's strict `parseArgs`
+ * refuses a value that starts with "-" as ambiguous, and base64url tokens and secrets start with
+ * "-" one time in 64. Only one of our own flags after a value flag is read as a forgotten value.
+ */
+function attachValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const next = argv[i + 1];
+    if (arg.startsWith('--') && FLAGS[arg.slice(2)]?.type === 'string' && next !== undefined && !isOwnFlag(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
+function isOwnFlag(arg: string): boolean {
+  return arg.startsWith('--') && Object.hasOwn(FLAGS, arg.slice(2).split('=')[0] as string);
+}
+
 type Env = Readonly<Record<string, string | undefined>>;
 
 /**
@@ -172,7 +196,7 @@ export function parseCliArgs(argv: readonly string[], env: Env = {}): ParseResul
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
-      args: [...argv],
+      args: attachValues(argv),
       options: Object.fromEntries(Object.entries(FLAGS).map(([name, f]) => [name, { type: f.type }])),
       allowPositionals: true,
       strict: true,

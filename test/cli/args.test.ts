@@ -36,6 +36,16 @@ describe('parseCliArgs', () => {
     expect(inv).toMatchObject({ scope: 'openid', username: 'bob' });
   });
 
+  it('takes the next argument as a value flag\'s value even when it starts with "-" (base64url tokens and secrets do)', () => {
+    expect(run(['introspect', '--token', '-Xb3_q'])).toMatchObject({ token: '-Xb3_q' });
+    expect(run(['introspect', '--token', '--Xb3'])).toMatchObject({ token: '--Xb3' });
+    expect(run(['client-credentials', '--client-secret', '-s3cret']).client.clientSecret).toBe('-s3cret');
+    expect(run(['introspect', '--token=-Xb3'])).toMatchObject({ token: '-Xb3' });
+    // One of our own flags right after is a forgotten value, not a value.
+    expect(usageError(['introspect', '--token', '--hint', 'access_token'])).toBe('--token needs a value (--token <token>)');
+    expect(usageError(['introspect', '--token', '--server=https://x.example'])).toBe('--token needs a value (--token <token>)');
+  });
+
   it('maps the client flags onto ClientOptions', () => {
     const inv = run([
       'introspect',
