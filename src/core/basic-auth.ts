@@ -28,7 +28,9 @@ export function basicAuth(id: string, secret: string, encoding: BasicEncoding): 
  */
 export function clientSecretBasic(secret: string | undefined, encoding: BasicEncoding): oidc.ClientAuth {
   if (encoding === 'form') return oidc.ClientSecretBasic(secret);
+  // One configuration serves one client id: the header is the same on every call.
+  let header: string | undefined;
   return (_as, client, _body, headers) => {
-    headers.set('authorization', basicAuth(client.client_id, secret ?? '', encoding));
+    headers.set('authorization', (header ??= basicAuth(client.client_id, secret ?? '', encoding)));
   };
 }

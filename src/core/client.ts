@@ -254,7 +254,7 @@ export class EmpowerIDClient {
   }> {
     const responseType = request.responseType ?? 'code';
     const config = await this.configuration(FLAVOUR[responseType] ?? 'token');
-    const responseMode = this.#responseMode(config.serverMetadata(), responseType, request.responseMode ?? 'auto');
+    const responseMode = this.#responseMode(await this.#metadata.get(), responseType, request.responseMode ?? 'auto');
     const codeVerifier = oidc.randomPKCECodeVerifier();
     const transaction: LoginTransaction = {
       state: oidc.randomState(),
@@ -378,7 +378,7 @@ export class EmpowerIDClient {
    */
   async endSessionUrl(request: EndSessionRequest = {}): Promise<URL> {
     const config = await this.configuration('token');
-    this.#need(config.serverMetadata(), 'end_session_endpoint', 'endSession', 'RP-initiated logout');
+    this.#need(await this.#metadata.get(), 'end_session_endpoint', 'endSession', 'RP-initiated logout');
     const params: Record<string, string> = {};
     if (request.idTokenHint) params.id_token_hint = request.idTokenHint;
     if (request.postLogoutRedirectUri) params.post_logout_redirect_uri = request.postLogoutRedirectUri;
@@ -402,7 +402,7 @@ export class EmpowerIDClient {
    */
   async introspect(token: string, tokenTypeHint: 'access_token' | 'refresh_token' = 'access_token'): Promise<IntrospectionResponse> {
     const config = await this.configuration('basic');
-    this.#need(config.serverMetadata(), 'introspection_endpoint', 'introspection', 'token introspection (requireToken())');
+    this.#need(await this.#metadata.get(), 'introspection_endpoint', 'introspection', 'token introspection (requireToken())');
     try {
       return (await oidc.tokenIntrospection(config, token, { token_type_hint: tokenTypeHint })) as IntrospectionResponse;
     } catch (err) {
@@ -423,7 +423,7 @@ export class EmpowerIDClient {
    */
   async revoke(token: string, tokenTypeHint: 'access_token' | 'refresh_token' = 'access_token'): Promise<void> {
     const config = await this.configuration('basic');
-    this.#need(config.serverMetadata(), 'revocation_endpoint', 'revocation', 'token revocation');
+    this.#need(await this.#metadata.get(), 'revocation_endpoint', 'revocation', 'token revocation');
     try {
       await oidc.tokenRevocation(config, token, { token_type_hint: tokenTypeHint });
     } catch (err) {
