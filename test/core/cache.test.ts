@@ -326,14 +326,18 @@ describe('MemoryStore', () => {
     expect(performance.now() - started).toBeLessThan(1500);
   });
 
-  it('stays fast when a full store keeps evicting', () => {
+  it('an insert into a full store costs about what an insert into an empty one does (no quadratic eviction)', () => {
     // Regression: evicting `map.keys().next()` rescans the deleted slots at the front of V8's table
-    // on every eviction (about 30 µs per insert at this size, so several seconds for this loop).
+    // on every eviction (about 30 µs per insert at this size, 50× a plain insert). Compared with
+    // the filling of the same store just before, so a loaded machine slows both sides alike.
     const store = new MemoryStore<number>({ maxEntries: 200_000 });
+    let started = performance.now();
     for (let i = 0; i < 200_000; i++) store.set(`key-${i}`, i, 60_000);
-    const started = performance.now();
+    const filling = performance.now() - started;
+    started = performance.now();
     for (let i = 0; i < 200_000; i++) store.set(`churn-${i}`, i, 60_000);
-    expect(performance.now() - started).toBeLessThan(2000);
+    const churning = performance.now() - started;
+    expect(churning / filling).toBeLessThan(10);
     expect(store.size).toBe(200_000);
     expect(store.evictions).toBe(200_000);
   });

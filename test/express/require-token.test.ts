@@ -243,6 +243,15 @@ describe('requireToken(): an IdP in trouble is a 503, never a pass and never a 5
       { name: 'non-JSON text', status: 200, type: 'application/json', body: 'not json' },
       { name: 'a JSON array', status: 200, type: 'application/json', body: '[true]' },
       { name: 'a 502 from a proxy', status: 502, type: 'text/html', body: 'bad gateway' },
+      { name: '"active" as a string', status: 200, type: 'application/json', body: '{"active":"true"}' },
+      {
+        name: 'an unsigned JWT answer (RFC 9701 form, not asked for)',
+        status: 200,
+        type: 'application/token-introspection+jwt',
+        body: `${Buffer.from('{"alg":"none","typ":"token-introspection+jwt"}').toString('base64url')}.${Buffer.from(
+          '{"iss":"EmpowerID","aud":"c","iat":1,"token_introspection":{"active":true}}',
+        ).toString('base64url')}.`,
+      },
     ];
     for (const c of cases) {
       it(`${c.name} → 503 with a clear error`, async () => {
