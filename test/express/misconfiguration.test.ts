@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer, type Server, type Socket } from 'node:net';
 import express from 'express';
 import session from 'express-session';
 import request from 'supertest';
@@ -233,5 +234,66 @@ describe('IdP failures reach the server log once, with their cause', () => {
     expect(logged[0]?.message).toBe(
       `empowerid: the identity provider could not be reached (connection refused) (discovery) (cause: ECONNREFUSED connect ECONNREFUSED 127.0.0.1:${port})`,
     );
+  });
+
+  // The other causes of an unreachable IdP, each as the operator reads it in the log. Two requests
+  // each (the second retries discovery after discoveryRetryBaseMs), one line.
+  async function loggedFailure(server: string, timeoutMs = 500): Promise<{ page: string; logged: string[] }> {
+    const app = buildApp(mock, { server, discoveryRetryBaseMs: 10, timeoutMs });
+    const res = await request(app).get('/login').set('Accept', 'application/json').expect(503);
+    await request(app).get('/login').set('Accept', 'application/json').expect(503);
+    await tick();
+    return { page: String(res.body.error_description), logged: takeWarnings('EMPOWERID_IDP_FAILURE').map((w) => w.message) };
+  }
+  const listen = (s: Server) =>
+    new Promise<number>((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as { port: number }).port)));
+
+  it('an IdP host name that does not resolve (DNS)', async () => {
+    const { page, logged } = await loggedFailure('https://nonexistent.invalid');
+    expect(page).toBe('the identity provider could not be reached (its host name did not resolve) (discovery)');
+    expect(logged).toHaveLength(1);
+    // NXDOMAIN is ENOTFOUND; a resolver that cannot be asked at all gives EAI_AGAIN, with the same words.
+    expect(logged[0]).toMatch(
+      /^empowerid: the identity provider could not be reached \(its host name did not resolve\) \(discovery\) \(cause: (ENOTFOUND|EAI_AGAIN) getaddrinfo \1 nonexistent\.invalid\)$/,
+    );
+  });
+
+  it('an IdP whose TLS certificate is not trusted (a self-signed certificate)', async () => {
+    // test/fixtures/tls: `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 36500
+    // -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1`, so the only fault is that nobody signed it.
+    const fixture = (name: string) => readFileSync(new URL(`../fixtures/tls/${name}`, import.meta.url));
+    const https = createHttpsServer(
+      { key: fixture('loopback-self-signed.key.pem'), cert: fixture('loopback-self-signed.cert.pem') },
+      (_req, res) => res.end('{}'),
+    );
+    const port = await listen(https);
+    try {
+      const { page, logged } = await loggedFailure(`https://127.0.0.1:${port}`);
+      expect(page).toBe('the identity provider could not be reached (TLS handshake failed) (discovery)');
+      expect(logged).toEqual([
+        'empowerid: the identity provider could not be reached (TLS handshake failed) (discovery) (cause: DEPTH_ZERO_SELF_SIGNED_CERT self-signed certificate)',
+      ]);
+    } finally {
+      https.closeAllConnections();
+      https.close();
+    }
+  });
+
+  it('an IdP that accepts the connection and never answers (timeout)', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => sockets.add(socket));
+    const port = await listen(silent);
+    try {
+      const started = Date.now();
+      const { page, logged } = await loggedFailure(`http://127.0.0.1:${port}`, 150);
+      expect(Date.now() - started).toBeLessThan(1500);
+      expect(page).toBe('the identity provider did not answer in time (discovery)');
+      expect(logged).toEqual([
+        'empowerid: the identity provider did not answer in time (discovery) (cause: The operation was aborted due to timeout)',
+      ]);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   });
 });
