@@ -156,6 +156,19 @@ describe('session cookies that will not be set', () => {
     );
   });
 
+  it('an https app reached over plain http with no X-Forwarded-Proto is explained, once', async () => {
+    const a = app('https://app.example.com', { secure: true, sameSite: 'lax' });
+    for (let i = 0; i < 2; i++) {
+      const res = await request(a).get('/login').expect(302);
+      expect(res.headers['set-cookie']).toBeUndefined();
+    }
+    await tick();
+    expectOneWarning(
+      'EMPOWERID_COOKIE_NOT_SET',
+      'empowerid: baseURL is https but this request reached the app over plain http without X-Forwarded-Proto, so express-session sets no secure session cookie; sign-in then fails with "no login is in progress". Behind a TLS proxy, have it send X-Forwarded-Proto and add app.set("trust proxy", 1)',
+    );
+  });
+
   it('says nothing when trust proxy is set', async () => {
     const a = app('https://app.example.com', { secure: true, sameSite: 'lax' }, true);
     const res = await request(a).get('/login').set('X-Forwarded-Proto', 'https').expect(302);
