@@ -216,6 +216,30 @@ describe('IdP failures reach the server log once, with their cause', () => {
     expect(logged[0]?.message).not.toContain('not-the-secret');
   });
 
+  it('a wrong client secret, on an API-only requireToken() guard (tokeninfo answers invalid_client)', async () => {
+    const app = express();
+    app.get('/api', requireToken({ server: mock.url, clientId: DEFAULT_CLIENT.clientId, clientSecret: 'not-the-secret' }), (_req, res) =>
+      res.send('never'),
+    );
+    for (const user of ['alice', 'bob']) {
+      const token = await mock.issueAccessToken({ username: user, scope: 'openid' });
+      const res = await request(app).get('/api').set('Authorization', `Bearer ${token}`).expect(503);
+      // The API caller is told the service is unavailable; its token is not blamed.
+      expect(res.body).toEqual({
+        error: 'temporarily_unavailable',
+        error_description: "tokeninfo refused this API's request (invalid_client); check clientId and clientSecret",
+        code: 'ERR_IDP_BAD_RESPONSE',
+      });
+      expect(res.text).not.toContain('not-the-secret');
+    }
+    await tick();
+    // A refused client credential is the operator's misconfiguration, as in the README table: logged once.
+    expect(takeWarnings('EMPOWERID_IDP_FAILURE')).toEqual([]);
+    const logged = takeWarnings('EMPOWERID_MISCONFIGURED').map((w) => w.message);
+    expect(logged).toEqual(["empowerid: tokeninfo refused this API's request (invalid_client); check clientId and clientSecret"]);
+    expect(logged[0]).not.toContain('not-the-secret');
+  });
+
   it('a failed code exchange', async () => {
     const agent = request.agent(buildApp(mock));
     const callback = await authorize(await startLogin(agent));
