@@ -2,7 +2,7 @@ export { empowerid } from './express/router.js';
 export { requiresAuth, type RequiresAuthOptions } from './express/requires-auth.js';
 export { errorHandler, type ErrorHandlerOptions } from './express/errors.js';
 export type { ErrorPageInfo, ErrorPageRenderer } from './express/error-page.js';
-export { claimCheck, claimEquals, claimIncludes, type ClaimCheck, type Claims } from './express/claim-checks.js';
+export { anyOf, claimCheck, claimEquals, claimIncludes, type ClaimCheck, type Claims } from './express/claim-checks.js';
 export type { EmpowerIDOptions, RouteOptions } from './express/options.js';
 export type { AccessTokenInfo, EmpowerIDRequestContext, UserClaims } from './express/augment.js';
 export {

@@ -8,8 +8,8 @@ export type Claims = Readonly<Record<string, unknown>>;
 const kCheck = Symbol.for('empowerid-express.claim-check');
 
 /**
- * An authorization rule over claims, made by {@link claimEquals}, {@link claimIncludes} or
- * {@link claimCheck}, and given to `requiresAuth(check)` or `requireToken({ claims: [check] })`.
+ * An authorization rule over claims, made by {@link claimEquals}, {@link claimIncludes},
+ * {@link claimCheck} or {@link anyOf}, and given to `requiresAuth(check)` or `requireToken({ claims: [check] })`.
  * Built once, at startup; testing it on a request allocates nothing (except `claimCheck` on an
  * API token, whose merged claims are built once per cached token).
  */
@@ -93,13 +93,54 @@ export function claimCheck(fn: (claims: Claims, req: Request) => boolean, descri
   );
 }
 
+/**
+ * Any-of: passes when at least one of `checks` passes (a list of checks given to a guard is
+ * all-of). Works on both guards, over the ID-token claims for `requiresAuth()` and over tokeninfo,
+ * then the profile, for `requireToken()`; checks are tried in order and the first pass wins.
+ * Nests: `anyOf(a, b)` may be one entry of an all-of list, and may hold another `anyOf()`.
+ *
+ * @throws {@link ConfigurationError} (`anyOf`) without checks, or for an argument that is not one.
+ *
+ * @example
+ * ```ts
+ * // a member of either group
+ * app.get('/ops', requiresAuth(anyOf(claimIncludes('groups', 'ops'), claimIncludes('groups', 'oncall'))), handler);
+ * // a verified e-mail, and either the partner app or an admin user
+ * app.get(
+ *   '/api/reports',
+ *   requireToken({ claims: [claimEquals('email_verified', true), anyOf(claimEquals('client_id', 'partner-app'), claimEquals('username', 'admin'))] }),
+ *   handler,
+ * );
+ * ```
+ */
+export function anyOf(...checks: ClaimCheck[]): ClaimCheck {
+  if (checks.length === 0) throw new ConfigurationError('anyOf', 'needs at least one check');
+  for (const c of checks) {
+    if (!isClaimCheck(c)) throw new ConfigurationError('anyOf', `takes checks made by ${HELPERS}`);
+  }
+  const list = checks.slice();
+  return make(
+    `any of: ${list.map((c) => c.description).join('; ')}`,
+    (claims, req) => {
+      for (let i = 0; i < list.length; i++) if ((list[i] as ClaimCheck).test(claims, req)) return true;
+      return false;
+    },
+    (v, req) => {
+      for (let i = 0; i < list.length; i++) if ((list[i] as ClaimCheck).testToken(v, req)) return true;
+      return false;
+    },
+  );
+}
+
+const HELPERS = 'claimEquals(), claimIncludes(), claimCheck() or anyOf()';
+
 /** @internal Normalises the `claims` option of a guard: one check or a list of them. */
 export function claimChecks(value: unknown, option: string): ClaimCheck[] {
   if (value === undefined) return [];
   const list = Array.isArray(value) ? value : [value];
   for (const c of list) {
     if (!isClaimCheck(c)) {
-      throw new ConfigurationError(option, 'must be a check made by claimEquals(), claimIncludes() or claimCheck(), or a list of them');
+      throw new ConfigurationError(option, `must be a check made by ${HELPERS}, or a list of them`);
     }
   }
   return list as ClaimCheck[];

@@ -42,6 +42,9 @@ function operatorLine(err: unknown): { code: WarningCode; text: string } | undef
       return { code: 'EMPOWERID_MISCONFIGURED', text: err.message };
     case 'ERR_IDP_UNAVAILABLE':
     case 'ERR_IDP_BAD_RESPONSE':
+      // tokeninfo or userinfo refusing a requireToken() guard's own client credentials: the API
+      // caller gets a 503, but the fix is the operator's (its message names clientId and clientSecret).
+      if (refusedCredentials(err.cause)) return { code: 'EMPOWERID_MISCONFIGURED', text: err.message };
       return { code: 'EMPOWERID_IDP_FAILURE', text: `${err.message}${causeOf(err)}` };
     case 'ERR_ID_TOKEN_INVALID':
       return { code: 'EMPOWERID_IDP_FAILURE', text: `${err.message} (sign-in refused)` };
@@ -52,10 +55,15 @@ function operatorLine(err: unknown): { code: WarningCode; text: string } | undef
   }
 }
 
+// The IdP refused this application's own client credentials: a wrong secret or auth method.
+function refusedCredentials(err: unknown): boolean {
+  return err instanceof OAuthError && (err.error === 'invalid_client' || err.error === 'unauthorized_client');
+}
+
 // invalid_client is a wrong secret or auth method; invalid_grant at the token endpoint a failed
 // code exchange (redirect_uri or PKCE mismatch, code reused or expired).
 function oauthLine(err: OAuthError): { code: WarningCode; text: string } | undefined {
-  if (err.error === 'invalid_client' || err.error === 'unauthorized_client') {
+  if (refusedCredentials(err)) {
     return {
       code: 'EMPOWERID_MISCONFIGURED',
       text: `empowerid: the identity provider refused this application's credentials (${err.error}${err.error_description ? `: ${err.error_description}` : ''}); check clientId, clientSecret and clientAuthMethod`,

@@ -34,7 +34,8 @@ export interface RequireTokenOptions extends Partial<ClientOptions>, TokenVerifi
   /** Roles of which the user must hold at least one. */
   anyRoles?: string[];
   /**
-   * Claim checks ({@link claimEquals}, {@link claimIncludes}, {@link claimCheck}) that must all pass.
+   * Claim checks ({@link claimEquals}, {@link claimIncludes}, {@link claimCheck}; {@link anyOf} for
+   * any-of) that must all pass.
    * They read the tokeninfo answer first, then the userinfo profile.
    */
   claims?: ClaimCheck | ClaimCheck[];

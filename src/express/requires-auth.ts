@@ -14,8 +14,8 @@ export interface RequiresAuthOptions {
   /** `render` (default): answer 401 JSON / redirect here. `next`: pass the error to `next(err)`. */
   errors?: 'render' | 'next';
   /**
-   * Checks on the ID-token claims ({@link claimEquals}, {@link claimIncludes}, {@link claimCheck})
-   * that must all pass; a signed-in user who fails one gets a 403 (a page for browsers, JSON otherwise).
+   * Checks on the ID-token claims ({@link claimEquals}, {@link claimIncludes}, {@link claimCheck},
+   * {@link anyOf} for any-of) that must all pass; a signed-in user who fails one gets a 403 (a page for browsers, JSON otherwise).
    */
   claims?: ClaimCheck | ClaimCheck[];
 }

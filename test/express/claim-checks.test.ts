@@ -2,6 +2,7 @@ import express from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  anyOf,
   claimCheck,
   claimEquals,
   claimIncludes,
@@ -34,6 +35,16 @@ function browserApp() {
     ),
     (_req, res) => res.send('mail ok'),
   );
+  // Any-of: a list is all-of, anyOf() passes when one of its checks does.
+  app.get('/bob-or-alice', requiresAuth(anyOf(claimEquals('sub', 'bob'), claimEquals('sub', 'alice'))), (_req, res) => res.send('either'));
+  app.get('/bob-or-carol', requiresAuth(anyOf(claimEquals('sub', 'bob'), claimEquals('sub', 'carol'))), (_req, res) => res.send('never'));
+  app.get(
+    '/mixed',
+    requiresAuth({
+      claims: [claimIncludes('aud', 'empowerid-express-example'), anyOf(claimEquals('email_verified', 'no'), claimEquals('sub', 'alice'))],
+    }),
+    (_req, res) => res.send('mixed ok'),
+  );
   return app;
 }
 
@@ -60,6 +71,28 @@ describe('requiresAuth() claim checks', () => {
     await agent.get('/example-mail?deny=1').expect(403);
   });
 
+  it('anyOf(): one passing check is enough; none passing is a 403', async () => {
+    const agent = request.agent(browserApp());
+    await signIn(agent);
+    await agent.get('/bob-or-alice').expect(200, 'either');
+    await agent.get('/mixed').expect(200, 'mixed ok');
+    const json = await agent.get('/bob-or-carol').set('Accept', 'application/json').expect(403);
+    expect(json.body.code).toBe('ERR_ACCESS_DENIED');
+    const page = await agent.get('/bob-or-carol').set('Accept', 'text/html').expect(403);
+    expect(page.text).toContain('Access denied');
+  });
+
+  it('anyOf() says what it asks for, and refuses what is not a list of checks at startup', () => {
+    expect(anyOf(claimEquals('sub', 'bob'), claimIncludes('groups', 'ops', 'oncall')).description).toBe(
+      'any of: claim "sub" = "bob"; claim "groups" includes "ops", "oncall"',
+    );
+    expect(() => anyOf()).toThrow(ConfigurationError);
+    expect(() => anyOf()).toThrow('empowerid: option "anyOf" needs at least one check');
+    expect(() => anyOf(claimEquals('sub', 'bob'), (() => true) as never)).toThrow(
+      'empowerid: option "anyOf" takes checks made by claimEquals(), claimIncludes(), claimCheck() or anyOf()',
+    );
+  });
+
   it('still sends a visitor who is not signed in to the login route first', async () => {
     const res = await request(browserApp()).get('/bob-only').set('Accept', 'text/html').expect(302);
     expect(res.headers.location).toBe('/login?returnTo=%2Fbob-only');
@@ -68,7 +101,7 @@ describe('requiresAuth() claim checks', () => {
   it('refuses a check that is not one at startup, naming the option', () => {
     expect(() => requiresAuth({ claims: [(() => true) as never] })).toThrow(ConfigurationError);
     expect(() => requiresAuth({ claims: [(() => true) as never] })).toThrow(
-      'empowerid: option "claims" must be a check made by claimEquals(), claimIncludes() or claimCheck(), or a list of them',
+      'empowerid: option "claims" must be a check made by claimEquals(), claimIncludes(), claimCheck() or anyOf(), or a list of them',
     );
     expect(() => claimIncludes('groups')).toThrow('empowerid: option "claimIncludes" needs at least one value for claim "groups"');
   });
@@ -87,6 +120,12 @@ describe('requireToken() authorization', () => {
     // A profile field (tokeninfo has no "organization"): the check falls back to the profile.
     app.get('/org', requireToken({ ...idp, claims: claimEquals('organization', 'Hosting Organization') }), ok);
     app.get('/custom', requireToken({ ...idp, claims: claimCheck((c) => c.email === 'bob.brown@example.com') }), ok);
+    // anyOf() over a tokeninfo field and a profile field.
+    app.get(
+      '/any-of',
+      requireToken({ ...idp, claims: anyOf(claimEquals('username', 'bob'), claimEquals('email', 'alice.anderson@example.com')) }),
+      ok,
+    );
     app.get(
       '/predicate',
       requireToken({
@@ -146,6 +185,25 @@ describe('requireToken() authorization', () => {
       .get('/claims')
       .set('Authorization', await bearer('bob', 'openid'))
       .expect(403);
+  });
+
+  it('anyOf(): one of the checks is enough, over tokeninfo or the profile; none is insufficient_scope naming them', async () => {
+    const app = apiApp();
+    for (const user of ['alice', 'bob']) {
+      await request(app)
+        .get('/any-of')
+        .set('Authorization', await bearer(user, 'openid'))
+        .expect(200);
+    }
+    const res = await request(app)
+      .get('/any-of')
+      .set('Authorization', await bearer('carol', 'openid'))
+      .expect(403);
+    expect(res.body).toEqual({
+      error: 'insufficient_scope',
+      error_description: 'the access token does not satisfy any of: claim "username" = "bob"; claim "email" = "alice.anderson@example.com"',
+      code: 'ERR_BEARER_INSUFFICIENT_SCOPE',
+    });
   });
 
   it('the predicate receives { tokenInfo, profile }, so the username is v.tokenInfo.username', async () => {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer, type Server, type Socket } from 'node:net';
 import express from 'express';
 import session from 'express-session';
 import request from 'supertest';
@@ -155,6 +156,19 @@ describe('session cookies that will not be set', () => {
     );
   });
 
+  it('an https app reached over plain http with no X-Forwarded-Proto is explained, once', async () => {
+    const a = app('https://app.example.com', { secure: true, sameSite: 'lax' });
+    for (let i = 0; i < 2; i++) {
+      const res = await request(a).get('/login').expect(302);
+      expect(res.headers['set-cookie']).toBeUndefined();
+    }
+    await tick();
+    expectOneWarning(
+      'EMPOWERID_COOKIE_NOT_SET',
+      'empowerid: baseURL is https but this request reached the app over plain http without X-Forwarded-Proto, so express-session sets no secure session cookie; sign-in then fails with "no login is in progress". Behind a TLS proxy, have it send X-Forwarded-Proto and add app.set("trust proxy", 1)',
+    );
+  });
+
   it('says nothing when trust proxy is set', async () => {
     const a = app('https://app.example.com', { secure: true, sameSite: 'lax' }, true);
     const res = await request(a).get('/login').set('X-Forwarded-Proto', 'https').expect(302);
@@ -202,6 +216,30 @@ describe('IdP failures reach the server log once, with their cause', () => {
     expect(logged[0]?.message).not.toContain('not-the-secret');
   });
 
+  it('a wrong client secret, on an API-only requireToken() guard (tokeninfo answers invalid_client)', async () => {
+    const app = express();
+    app.get('/api', requireToken({ server: mock.url, clientId: DEFAULT_CLIENT.clientId, clientSecret: 'not-the-secret' }), (_req, res) =>
+      res.send('never'),
+    );
+    for (const user of ['alice', 'bob']) {
+      const token = await mock.issueAccessToken({ username: user, scope: 'openid' });
+      const res = await request(app).get('/api').set('Authorization', `Bearer ${token}`).expect(503);
+      // The API caller is told the service is unavailable; its token is not blamed.
+      expect(res.body).toEqual({
+        error: 'temporarily_unavailable',
+        error_description: "tokeninfo refused this API's request (invalid_client); check clientId and clientSecret",
+        code: 'ERR_IDP_BAD_RESPONSE',
+      });
+      expect(res.text).not.toContain('not-the-secret');
+    }
+    await tick();
+    // A refused client credential is the operator's misconfiguration, as in the README table: logged once.
+    expect(takeWarnings('EMPOWERID_IDP_FAILURE')).toEqual([]);
+    const logged = takeWarnings('EMPOWERID_MISCONFIGURED').map((w) => w.message);
+    expect(logged).toEqual(["empowerid: tokeninfo refused this API's request (invalid_client); check clientId and clientSecret"]);
+    expect(logged[0]).not.toContain('not-the-secret');
+  });
+
   it('a failed code exchange', async () => {
     const agent = request.agent(buildApp(mock));
     const callback = await authorize(await startLogin(agent));
@@ -233,5 +271,66 @@ describe('IdP failures reach the server log once, with their cause', () => {
     expect(logged[0]?.message).toBe(
       `empowerid: the identity provider could not be reached (connection refused) (discovery) (cause: ECONNREFUSED connect ECONNREFUSED 127.0.0.1:${port})`,
     );
+  });
+
+  // The other causes of an unreachable IdP, each as the operator reads it in the log. Two requests
+  // each (the second retries discovery after discoveryRetryBaseMs), one line.
+  async function loggedFailure(server: string, timeoutMs = 500): Promise<{ page: string; logged: string[] }> {
+    const app = buildApp(mock, { server, discoveryRetryBaseMs: 10, timeoutMs });
+    const res = await request(app).get('/login').set('Accept', 'application/json').expect(503);
+    await request(app).get('/login').set('Accept', 'application/json').expect(503);
+    await tick();
+    return { page: String(res.body.error_description), logged: takeWarnings('EMPOWERID_IDP_FAILURE').map((w) => w.message) };
+  }
+  const listen = (s: Server) =>
+    new Promise<number>((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as { port: number }).port)));
+
+  it('an IdP host name that does not resolve (DNS)', async () => {
+    const { page, logged } = await loggedFailure('https://nonexistent.invalid');
+    expect(page).toBe('the identity provider could not be reached (its host name did not resolve) (discovery)');
+    expect(logged).toHaveLength(1);
+    // NXDOMAIN is ENOTFOUND; a resolver that cannot be asked at all gives EAI_AGAIN, with the same words.
+    expect(logged[0]).toMatch(
+      /^empowerid: the identity provider could not be reached \(its host name did not resolve\) \(discovery\) \(cause: (ENOTFOUND|EAI_AGAIN) getaddrinfo \1 nonexistent\.invalid\)$/,
+    );
+  });
+
+  it('an IdP whose TLS certificate is not trusted (a self-signed certificate)', async () => {
+    // test/fixtures/tls: `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 36500
+    // -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1`, so the only fault is that nobody signed it.
+    const fixture = (name: string) => readFileSync(new URL(`../fixtures/tls/${name}`, import.meta.url));
+    const https = createHttpsServer(
+      { key: fixture('loopback-self-signed.key.pem'), cert: fixture('loopback-self-signed.cert.pem') },
+      (_req, res) => res.end('{}'),
+    );
+    const port = await listen(https);
+    try {
+      const { page, logged } = await loggedFailure(`https://127.0.0.1:${port}`);
+      expect(page).toBe('the identity provider could not be reached (TLS handshake failed) (discovery)');
+      expect(logged).toEqual([
+        'empowerid: the identity provider could not be reached (TLS handshake failed) (discovery) (cause: DEPTH_ZERO_SELF_SIGNED_CERT self-signed certificate)',
+      ]);
+    } finally {
+      https.closeAllConnections();
+      https.close();
+    }
+  });
+
+  it('an IdP that accepts the connection and never answers (timeout)', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => sockets.add(socket));
+    const port = await listen(silent);
+    try {
+      const started = Date.now();
+      const { page, logged } = await loggedFailure(`http://127.0.0.1:${port}`, 150);
+      expect(Date.now() - started).toBeLessThan(1500);
+      expect(page).toBe('the identity provider did not answer in time (discovery)');
+      expect(logged).toEqual([
+        'empowerid: the identity provider did not answer in time (discovery) (cause: The operation was aborted due to timeout)',
+      ]);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   });
 });
