@@ -83,7 +83,7 @@ describe('grant: authorization_code', () => {
     expect(noOidc.res.body.id_token).toBeUndefined();
   });
 
-  it('accepts client_secret_basic (form-encoded credentials)', async () => {
+  it('accepts client_secret_basic (the pair in Basic literally, as the docs write it)', async () => {
     const { verifier, challenge } = pkce();
     mock.setAutoLogin('alice');
     const cb = location(
@@ -211,13 +211,22 @@ describe('token endpoint: common checks', () => {
     expect(none.status).toBe(401);
   });
 
-  it('decodes Basic credentials as form-encoded (RFC 6749 §2.3.1)', async () => {
+  it('decodes Basic credentials literally, as the docs write them (no RFC 6749 §2.3.1 form-decoding)', async () => {
     const ok = await post(
       mock.url + PATH.token,
       { grant_type: 'client_credentials' },
       { Authorization: basic(CERT_CLIENT.clientId, CERT_CLIENT.clientSecret) },
     );
     expect(ok.status).toBe(200);
+    // The same secret form-encoded first (" " → "+", "/" → "%2F", …) is another secret to the mock.
+    const formSecret = new URLSearchParams({ s: CERT_CLIENT.clientSecret }).toString().slice(2);
+    expect(formSecret).not.toBe(CERT_CLIENT.clientSecret);
+    const form = await post(
+      mock.url + PATH.token,
+      { grant_type: 'client_credentials' },
+      { Authorization: basic(CERT_CLIENT.clientId, formSecret) },
+    );
+    expect(form.status).toBe(401);
   });
 
   it('refuses two client authentication methods at once', async () => {
