@@ -100,6 +100,24 @@ describe('the default follows the provider, and is explicit in the config', () =
     expect(createClient({ ...base, userinfoStyle: 'bearer', basicEncoding: 'literal' }).config.basicEncoding).toBe('literal');
   });
 
+  it('provider: \'oidc\' defaults to form (RFC 6749 §2.3.1), so a client id with ":" is accepted; basicEncoding overrides it', () => {
+    const oidc = { provider: 'oidc', server: 'https://idp.example.com', clientId: 'a', clientSecret: 's' } as const;
+    expect(createClient(oidc).config.basicEncoding).toBe('form');
+    // The provider alone decides it: with no discovery URL and EmpowerID's userinfo style, still form.
+    const bare = {
+      ...oidc,
+      userinfoStyle: 'empowerid',
+      discovery: false,
+      issuer: 'https://idp.example.com',
+      endpoints: { jwks: 'https://idp.example.com/jwks' },
+    } as const;
+    expect(createClient(bare).config.basicEncoding).toBe('form');
+    expect(createClient({ ...bare, provider: 'empowerid' }).config.basicEncoding).toBe('literal');
+    expect(createClient({ ...oidc, clientId: 'app:1' }).config.clientId).toBe('app:1');
+    expect(createClient({ ...oidc, basicEncoding: 'literal' }).config.basicEncoding).toBe('literal');
+    expect(() => createClient({ ...oidc, clientId: 'app:1', basicEncoding: 'literal' })).toThrow(/clientId.*contains ":"/);
+  });
+
   it('refuses at startup a client id with ":" in literal mode, naming the option', () => {
     const base = { server: 'https://idp.example.com', clientId: 'app:1', clientSecret: 's' };
     expect(() => createClient(base)).toThrow(/clientId.*contains ":"/);
