@@ -240,7 +240,8 @@ export class EmpowerIDClient {
    * when the provider advertises it (see {@link ResponseMode}).
    *
    * @see EmpowerID docs: OAuth 2.0 / OIDC, Authorization Code Grant (with PKCE); RFC 7636; OpenID Connect Core §3.1.2.1
-   * @throws {@link ConfigurationError} when the response type and mode cannot work with the provider
+   * @throws {@link ConfigurationError} for a response type other than the three of {@link ResponseType}
+   *   (`token` alone included), and when the response type and mode cannot work with the provider
    *   (e.g. hybrid without `form_post` on a standard provider); discovery errors as {@link IdPUnavailableError}.
    *
    * @example
@@ -255,7 +256,15 @@ export class EmpowerIDClient {
     transaction: LoginTransaction;
   }> {
     const responseType = request.responseType ?? 'code';
-    const config = await this.configuration(FLAVOUR[responseType] ?? 'token');
+    // Plain JavaScript can pass anything; `token` alone (EmpowerID's newer page) brings no ID token,
+    // so nothing would bind the access token to this login (no nonce, no at_hash; RFC 9700 §2.1.2).
+    if (!Object.hasOwn(FLAVOUR, responseType)) {
+      throw new ConfigurationError(
+        'responseType',
+        `must be "code", "code id_token" or "id_token token", not ${JSON.stringify(responseType)} ("token" alone is not offered: no ID token binds it to the login)`,
+      );
+    }
+    const config = await this.configuration(FLAVOUR[responseType]);
     const responseMode = this.#responseMode(await this.#metadata.get(), responseType, request.responseMode ?? 'auto');
     const codeVerifier = oidc.randomPKCECodeVerifier();
     const transaction: LoginTransaction = {

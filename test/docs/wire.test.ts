@@ -10,8 +10,10 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  ConfigurationError,
   createClient,
   createJwtBearerAssertion,
+  empowerid,
   type ClientOptions,
   type EmpowerIDClient,
   loadSigningCredentials,
@@ -21,6 +23,7 @@ import {
 import { DEFAULT_CLIENT, type MockEmpowerID, startMockEmpowerID } from '../../src/testing/index.js';
 import express from 'express';
 import { BASE_URL, buildApp, signIn as routerSignIn } from '../helpers/sign-in.js';
+import { parseForm } from '../interop/harness.js';
 import { type DocRequest, type ExampleName, type Fill, parseExample } from './examples.js';
 import { APP, CERT, KEY, KRIS } from './fixtures.js';
 const CALLBACK = 'https://testoauthapp.com/callbackUrl';
@@ -165,6 +168,72 @@ describe('browser sign-in', () => {
         'param:code_challenge_method:extra': 'PKCE S256 always (docs detail 9)',
       },
     );
+  });
+
+  /** The implicit flow is an opt-in: `id_token token`, answered by form_post (the mock advertises it). */
+  const IMPLICIT = {
+    'param:response_mode:extra':
+      'form_post only: the access token never goes into the query string, and a fragment never reaches the server (RFC 9700 §2.1.2; README)',
+  };
+  const responseTypes = (url: URL) => new Set(url.searchParams.get('response_type')?.split(' '));
+
+  it("implicit authorization request (002 implicit): the docs' two response types, scope and form_post added; the answer signs in", async () => {
+    const client = clientFor();
+    const { url, transaction } = await client.startLogin({ redirectUri: CALLBACK, responseType: 'id_token token' });
+    compare(
+      { method: 'GET', url, headers: new Headers(), params: new URLSearchParams() },
+      '002 implicit',
+      fromAuthorize(transaction, url),
+      {
+        ...IMPLICIT,
+        'param:response_type:value':
+          'the same two values, written "id_token token": their order does not matter (RFC 6749 §3.1.1; the mock normalises it)',
+        'param:scope:extra':
+          'scope=openid: the example omits it, but its own list says to include it for OpenID Connect, and 003 marks it required',
+      },
+    );
+    expect(responseTypes(url)).toEqual(new Set(['token', 'id_token']));
+    expect(url.searchParams.has('code_challenge')).toBe(false);
+
+    // The answer: the docs' fragment fields (step 3), as a form POST, which the library accepts.
+    const form = parseForm(await (await fetch(url)).text());
+    expect(form?.method).toBe('POST');
+    expect(form?.action).toBe(CALLBACK);
+    const fields = form?.fields ?? {};
+    for (const key of ['access_token', 'state', 'token_type', 'expires_in', 'id_token']) expect(fields, key).toHaveProperty(key);
+    const tokens = await client.callback({ params: fields, transaction });
+    expect(tokens).toMatchObject({ access_token: fields.access_token, token_type: 'Bearer', expires_in: 3600 });
+    expect(tokens.claims).toMatchObject({ sub: KRIS.username, nonce: transaction.nonce, at_hash: expect.any(String) });
+  });
+
+  it('deviation — 003 implicit (response_type=token): the library sends "id_token token" and refuses "token"', async () => {
+    // Reason: response_type=token alone brings no ID token, so nothing binds the access token to this
+    // login: no nonce, no at_hash (OIDC Core §3.2.2.10). RFC 9700 §2.1.2 advises against the implicit
+    // grant; the library keeps only the OIDC form of it, as an opt-in.
+    const client = clientFor();
+    const { url, transaction } = await client.startLogin({ redirectUri: CALLBACK, responseType: 'id_token token' });
+    compare(
+      { method: 'GET', url, headers: new Headers(), params: new URLSearchParams() },
+      '003 implicit',
+      fromAuthorize(transaction, url),
+      {
+        ...IMPLICIT,
+        'param:response_type:value':
+          'deviation: "id_token token" instead of the docs\' "token" (no ID token, no nonce/at_hash check; RFC 9700)',
+      },
+    );
+    expect(responseTypes(url)).toEqual(new Set(['token', 'id_token']));
+    await expect(client.startLogin({ redirectUri: CALLBACK, responseType: 'token' as never })).rejects.toThrow(ConfigurationError);
+    await expect(client.startLogin({ redirectUri: CALLBACK, responseType: 'token' as never })).rejects.toThrow(/"responseType"/);
+    expect(() =>
+      empowerid({
+        server: mock.url,
+        clientId: APP.clientId,
+        clientSecret: APP.clientSecret,
+        baseURL: BASE_URL,
+        responseType: 'token' as never,
+      }),
+    ).toThrow(/"responseType"/);
   });
 
   it.each(['code', 'code id_token'] as const)('code exchange (003 code exchange pkce), %s: redirect_uri added', async (responseType) => {
