@@ -240,6 +240,19 @@ describe('authorization code grant', () => {
     expectTokenResponse(await replay('003 code exchange pkce', { code: p.get('code') as string, code_verifier: verifier }, 'form-post'));
   });
 
+  it('003 authorize pkce, table: state and nonce are optional', async () => {
+    const verifier = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+    const challenge = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
+    for (const drop of ['state', 'nonce']) {
+      const p = callbackParams(await send(without('003 authorize pkce', { code_challenge: challenge }, drop)), 'query');
+      expect(p.get('code'), drop).toBeTruthy();
+      expect(p.has('state'), drop).toBe(drop !== 'state');
+      const a = await replay('003 code exchange pkce', { code: p.get('code') as string, code_verifier: verifier }, 'form-post');
+      expectTokenResponse(a);
+      expect(decodeJwt(a.json.id_token).nonce, drop).toBe(drop === 'nonce' ? undefined : base().nonce);
+    }
+  });
+
   it('003 authorize pkce, table: code_challenge_method defaults to plain when absent', async () => {
     const verifier = 'plain-verifier-plain-verifier-plain-verifier';
     const p = callbackParams(await send(without('003 authorize pkce', { code_challenge: verifier }, 'code_challenge_method')), 'query');
@@ -264,6 +277,16 @@ describe('implicit grant', () => {
     expect(p.get('token_type')).toBe('Bearer');
     expect(p.get('expires_in')).toBe('3600');
     expect(p.get('state')).toBe(base().state);
+  });
+
+  it('003 implicit, table: state and nonce are optional', async () => {
+    const noState = callbackParams(await send(without('003 implicit', {}, 'state')), 'fragment');
+    expect(noState.get('access_token')).toBeTruthy();
+    expect(noState.has('state')).toBe(false);
+    const noNonce = callbackParams(await send(without('003 implicit', {}, 'nonce')), 'fragment');
+    expect(noNonce.get('access_token')).toBeTruthy();
+    expect(noNonce.get('token_type')).toBe('Bearer');
+    expect(noNonce.get('state')).toBe(base().state);
   });
 });
 
@@ -376,6 +399,16 @@ describe('tokeninfo, tokenrevoke, userinfo', () => {
     expect(a.text === '' || a.text === 'null').toBe(true);
     const after = await replay('003 tokeninfo', { token: t[hint], token_type_hint: hint });
     expect(after.json).toEqual({ active: false });
+  });
+
+  it('003 tokenrevoke, table: token_type_hint is only recommended (default access_token)', async () => {
+    const t = await tokens();
+    const info = () => replay('003 tokeninfo', { token: t.access_token, token_type_hint: 'access_token' });
+    expect((await info()).json.active).toBe(true);
+    const a = await send(without('003 tokenrevoke', { token: t.access_token }, 'token_type_hint'));
+    expect(a.status).toBe(200);
+    expect(a.text === '' || a.text === 'null').toBe(true);
+    expect((await info()).json).toEqual({ active: false });
   });
 
   it.each(['002 userinfo', '003 userinfo'] as const)('%s: the EmpowerID-shaped profile', async (name) => {
