@@ -62,7 +62,7 @@ const lines = [
   `  empowerid-express example app is running on ${config.baseURL}`,
   mock
     ? `  Identity provider: the embedded mock EmpowerID on ${mock.url} (plain http, for this demo only)`
-    : `  Identity provider: ${idp.server} (client ${idp.clientId})`,
+    : `  Identity provider: ${idp.provider === 'oidc' ? 'the OpenID provider' : 'EmpowerID'} at ${idp.server} (client ${idp.clientId})`,
   ...(mock ? [`  Sign in as ${DEFAULT_USERS.map((u) => `${u.username} / ${u.password}`).join(', ')}`] : []),
   ...(mock
     ? [`  Access tokens live ${config.mock.accessTokenTTL} s and renew ${config.refreshSkewSeconds} s before expiry (see /tokens)`]

@@ -232,6 +232,24 @@ describe('starting the example app with bad settings', () => {
     expect(b.output).toContain('EMPOWERID_CLIENT_ID is set but EMPOWERID_SERVER is not');
   });
 
+  it('EMPOWERID_PROVIDER must be empowerid or oidc; a non-EmpowerID discovery URL needs it said', async () => {
+    const creds = { PORT: '3999', EMPOWERID_CLIENT_ID: 'x', EMPOWERID_CLIENT_SECRET: 'y' };
+    const a = await start({ ...creds, EMPOWERID_SERVER: 'https://login.example.com', EMPOWERID_PROVIDER: 'keycloak' });
+    expect(a.code).toBe(1);
+    expect(a.output).toContain('EMPOWERID_PROVIDER must be "empowerid" or "oidc" (a standard OpenID provider) (got "keycloak")');
+    const b = await start({
+      ...creds,
+      EMPOWERID_SERVER: 'https://login.example.com',
+      EMPOWERID_DISCOVERY_URL: 'https://login.example.com/.well-known/openid-configuration',
+    });
+    expect(b.code).toBe(1);
+    expect(b.output).toContain('EMPOWERID_DISCOVERY_URL is not EmpowerID');
+    expect(b.output).toContain('set EMPOWERID_PROVIDER=oidc for a standard OpenID provider');
+    const c = await start({ PORT: '3999', EMPOWERID_PROVIDER: 'oidc' });
+    expect(c.code).toBe(1);
+    expect(c.output).toContain('EMPOWERID_PROVIDER is set but EMPOWERID_SERVER is not');
+  });
+
   it('a port already in use is a clear error and exit, not a misleading "running" line', async () => {
     const port = new URL(base).port;
     const r = await start({ PORT: port });
