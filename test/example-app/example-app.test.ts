@@ -213,6 +213,43 @@ describe('the example app against the embedded mock EmpowerID', () => {
   });
 });
 
+describe('a request while the example app is still starting', () => {
+  it('is answered 503 with Retry-After, not left hanging; then the app answers', async () => {
+    // The port is taken first (so a busy port is reported before anything starts); the embedded
+    // mock then generates its signing key. A preload makes that take 2 s, so the window is certain.
+    const port = await freePort();
+    const slowKeys = `const s = globalThis.crypto.subtle; const g = s.generateKey.bind(s);
+      s.generateKey = async (...a) => { await new Promise((r) => setTimeout(r, 2000)); return g(...a); };`;
+    const child = spawn(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(slowKeys)}`, 'example-app/server.js'], {
+      env: { ...process.env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout?.on('data', (d) => (output += d));
+    child.stderr?.on('data', (d) => (output += d));
+    try {
+      let early: Response | undefined;
+      const deadline = Date.now() + 15_000;
+      while (!early && !output.includes('is running on') && Date.now() < deadline) {
+        early = await fetch(`http://localhost:${port}/`, { signal: AbortSignal.timeout(1500) }).catch((err: Error) => {
+          if (err.name === 'TimeoutError') throw new Error('a request during start-up got no answer within 1.5 s');
+          return undefined; // not listening yet
+        });
+        if (!early) await new Promise((r) => setTimeout(r, 25));
+      }
+      expect(output).not.toContain('is running on');
+      expect(early?.status).toBe(503);
+      expect(early?.headers.get('retry-after')).toBe('1');
+      expect(await early?.text()).toContain('starting');
+      while (!output.includes('is running on') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const ready = await fetch(`http://localhost:${port}/`, { signal: AbortSignal.timeout(5000) });
+      expect(ready.status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  }, 30_000);
+});
+
 describe('starting the example app with bad settings', () => {
   it('PORT=abc and a non-URL EMPOWERID_SERVER: each named, exit 1, nothing started', async () => {
     const r = await start({ PORT: 'abc', EMPOWERID_SERVER: 'eid.example.com', EMPOWERID_CLIENT_ID: 'x', EMPOWERID_CLIENT_SECRET: 'y' });
