@@ -181,6 +181,34 @@ describe('the example app against the embedded mock EmpowerID', () => {
     expect(page.body).toContain('>Try again</a>');
   });
 
+  it('a failed and an expired sign-in are friendly pages in the app’s layout with a way back', async () => {
+    // A sign-in started here, whose answer never came from the IdP's form: the state is valid.
+    const b = browser();
+    const home = await b.go(`${base}/`);
+    const form = await b.go(new URL(decode(/id="login" href="([^"]+)"/.exec(home.body)?.[1] as string), base).href);
+    const state = new URL(form.url).searchParams.get('state') as string;
+    expect(state).toBeTruthy();
+
+    // The IdP refuses the code at its token endpoint (it was never issued): failed.
+    const failed = await b.go(`${base}/callback?code=never-issued&state=${encodeURIComponent(state)}`);
+    expect(failed.res.status).toBe(400);
+    expect(failed.body).toContain('<h1 id="error-title">Sign-in failed</h1>');
+    expect(failed.body).toContain('Something went wrong while signing you in. Please try again.');
+    expect(failed.body).toContain('href="/static/style.css"');
+    expect(failed.body).toMatch(/<a class="button primary" href="\/login[^"]*">Try again<\/a>/);
+    expect(failed.body).toContain('>Back to the start page</a');
+
+    // The same answer again, or one this browser never started: the transaction is gone (expired).
+    for (const url of [`${base}/callback?code=x&state=${encodeURIComponent(state)}`, `${base}/callback?code=x&state=unknown`]) {
+      const expired = await b.go(url);
+      expect(expired.res.status).toBe(400);
+      expect(expired.body).toContain('<h1 id="error-title">Sign-in expired</h1>');
+      expect(expired.body).toContain('it took too long, was already used, or cookies are blocked');
+      expect(expired.body).toContain('href="/static/style.css"');
+      expect(expired.body).toContain('>Try again</a>');
+    }
+  });
+
   it('signs out with a same-origin form POST (local or global) and lands on "You are signed out"', async () => {
     for (const mode of ['local', 'global']) {
       const b = browser();
