@@ -4,7 +4,7 @@ import express from 'express';
 import session from 'express-session';
 import { empowerid, errorHandler, requiresAuth, requireToken } from 'empowerid-express';
 import { layout } from './views/layout.js';
-import { apiPage, errorPage, homePage, profilePage, signedOutPage, signOutPage, tokensPage } from './views/pages.js';
+import { apiPage, errorPage, homePage, profileErrorPage, profilePage, signedOutPage, signOutPage, tokensPage } from './views/pages.js';
 
 /** A role no demo user holds, so the API page can show what a 403 looks like. */
 export const RESTRICTED_ROLE = 'Payroll Administrator in Headquarters';
@@ -63,13 +63,18 @@ export function createApp({ config, idp, demoUsers }) {
     res.send(page(req, 'Home', 'home', homePage({ user: req.empowerid.user, demoUsers, idp: idpInfo })));
   });
 
-  app.get('/profile', requiresAuth(), async (req, res, next) => {
+  app.get('/profile', requiresAuth(), async (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    let profile;
     try {
-      const profile = await req.empowerid.fetchProfile();
-      res.set('Cache-Control', 'no-store').send(page(req, 'Profile', 'profile', profilePage({ user: req.empowerid.user, profile })));
+      profile = await req.empowerid.fetchProfile();
     } catch (err) {
-      next(err);
+      // The user is signed in; only the IdP's userinfo answer is missing. Not a sign-in failure.
+      console.error(`Could not load the profile of ${req.empowerid.user?.sub}: ${err.message}`);
+      res.status(502).send(page(req, 'Could not load your profile', 'profile', profileErrorPage({ idp: idpInfo, code: err.code })));
+      return;
     }
+    res.send(page(req, 'Profile', 'profile', profilePage({ user: req.empowerid.user, profile })));
   });
 
   app.get('/tokens', requiresAuth(), async (req, res) => {

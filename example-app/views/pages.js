@@ -147,6 +147,19 @@ export function profilePage({ user, profile }) {
     </details>`;
 }
 
+/** The profile page when the IdP's userinfo cannot be read: the person is still signed in. */
+export function profileErrorPage({ idp, code }) {
+  return html`<section class="hero narrow error-page" aria-labelledby="error-title">
+    <h1 id="error-title">Could not load your profile</h1>
+    <p class="lead">You are still signed in, but ${idp.label} did not send your profile just now. This is usually brief.</p>
+    ${code ? html`<p class="detail">Cause: <code>${code}</code></p>` : ''}
+    <p>
+      <a class="button primary" href="/profile">Try again</a> <a class="button" href="/login?returnTo=/profile">Sign in again</a>
+      <a class="button" href="/">Back to the start page</a>
+    </p>
+  </section>`;
+}
+
 export function tokensPage({ accessToken, introspection, introspectionError, introspectionEndpoint, idp, refreshSkewSeconds }) {
   const scopes = (accessToken.scope ?? '').split(' ').filter(Boolean);
   return html`<h1>Tokens</h1>

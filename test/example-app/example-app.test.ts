@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CLIENT, type MockEmpowerID, startMockEmpowerID } from '../../src/testing/index.js';
 
 // `npm start` as a new user runs it: the built example app with the embedded mock IdP. The tests
 // sign in the way a browser does (follow redirects, fill in the IdP's form, keep cookies) and start
@@ -238,6 +239,55 @@ describe('the example app against the embedded mock EmpowerID', () => {
     expect(landing.headers.get('location')).toBe('/signed-out');
     const page = await browser().go(`${base}/signed-out`);
     expect(page.body).toContain('You are signed out');
+  });
+});
+
+describe('the example app when the IdP fails after sign-in', () => {
+  let mock: MockEmpowerID;
+  let child: ChildProcess;
+  let appBase: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    appBase = `http://localhost:${port}`;
+    mock = await startMockEmpowerID({
+      autoLogin: 'alice',
+      clients: [{ ...DEFAULT_CLIENT, redirectUris: [`${appBase}/callback`], postLogoutRedirectUris: [`${appBase}/signed-out`] }],
+    });
+    const started = await start({
+      PORT: String(port),
+      EMPOWERID_BASE_URL: appBase,
+      EMPOWERID_SERVER: mock.url,
+      EMPOWERID_CLIENT_ID: DEFAULT_CLIENT.clientId,
+      EMPOWERID_CLIENT_SECRET: DEFAULT_CLIENT.clientSecret,
+    });
+    if (started.code !== null) throw new Error(`example app exited ${started.code}: ${started.output}`);
+    child = started.child;
+  }, 20_000);
+  afterAll(async () => {
+    child?.kill('SIGTERM');
+    await mock?.close();
+  });
+
+  it('a profile that cannot be loaded is “could not load your profile” with a retry, not a sign-in failure', async () => {
+    const b = browser();
+    const signedIn = await b.go(`${appBase}/profile`);
+    expect(signedIn.body).toContain('<p class="person-name" id="name">Alice Anderson</p>');
+
+    mock.setOutage('down');
+    const failed = await b.go(`${appBase}/profile`);
+    mock.setOutage(false);
+    expect(failed.res.status).toBe(502);
+    expect(failed.res.headers.get('cache-control')).toBe('no-store');
+    expect(failed.body).toContain('<h1 id="error-title">Could not load your profile</h1>');
+    expect(failed.body).not.toMatch(/Sign-in (failed|unavailable)/);
+    expect(failed.body).toContain('You are still signed in');
+    expect(failed.body).toContain('<a class="button primary" href="/profile">Try again</a>');
+    expect(failed.body).toContain('id="whoami">Alice Anderson<'); // the header still shows who is signed in
+
+    const again = await b.go(`${appBase}/profile`);
+    expect(again.res.status).toBe(200);
+    expect(again.body).toContain('<p class="person-name" id="name">Alice Anderson</p>');
   });
 });
 
