@@ -38,6 +38,11 @@ ${content}
 `;
 }
 
+/** What the pages call an application: its display name, else its client_id. */
+export function appName(client: { clientId: string; name?: string }): string {
+  return client.name ?? client.clientId;
+}
+
 /** Names of the authorization request parameters the login form carries as hidden fields. */
 export const CARRIED_PARAMS = [
   'client_id',
@@ -60,7 +65,8 @@ export const CARRIED_PARAMS = [
 export function loginPage(o: {
   action: string;
   params: URLSearchParams;
-  clientId: string;
+  /** The application's display name (see {@link appName}). */
+  appName: string;
   error?: string;
   username?: string;
   users?: ReadonlyArray<{ username: string; password: string; name: string }>;
@@ -76,7 +82,7 @@ export function loginPage(o: {
     : '';
   return page(
     'Sign in',
-    `<p class="app">to continue to <strong>${escapeHtml(o.clientId)}</strong></p>
+    `<p class="app">to continue to <strong>${escapeHtml(o.appName)}</strong></p>
 ${error}
 <form method="post" action="${escapeHtml(o.action)}">
 ${hidden}

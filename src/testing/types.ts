@@ -33,6 +33,11 @@ export interface MockClient {
   clientId: string;
   /** The OAuth application's client secret. */
   clientSecret: string;
+  /**
+   * The application's display name, shown on the sign-in card ("to continue to …") and the logout
+   * confirmation, as EmpowerID shows the OAuth application's name. Default: the `clientId`.
+   */
+  name?: string;
   /** Registered Callback URLs; `redirect_uri` must match one exactly. */
   redirectUris: string[];
   /**
