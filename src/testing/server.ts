@@ -126,6 +126,7 @@ export async function startMockEmpowerID(options: MockEmpowerIDOptions = {}): Pr
     issuer: options.issuer ?? 'EmpowerID',
     ttl,
     issueRefreshTokens: options.issueRefreshTokens ?? true,
+    confirmLogout: options.confirmLogout ?? false,
     users: userMap,
     clients: clientMap,
     keys,

@@ -82,6 +82,12 @@ export interface MockEmpowerIDOptions {
    * an IdP that grants none to this client, so a relying party must renew by silent login.
    */
   issueRefreshTokens?: boolean;
+  /**
+   * Ask before a logout that ends the EmpowerID session everywhere (`global_logout`, the default):
+   * a confirmation card naming the application, "Sign out" or "Stay signed in" (back to the
+   * application, the IdP session kept). Default false: log out at once, as tests expect.
+   */
+  confirmLogout?: boolean;
 }
 
 /** What the last RP-initiated logout request carried (see {@link MockEmpowerID.lastLogout}). */

@@ -72,3 +72,69 @@ describe('the mock "Signed out" page', () => {
     expect(browser.cookies.size).toBe(0);
   });
 });
+
+describe('the mock logout confirmation (confirmLogout: true)', () => {
+  let mock: MockEmpowerID;
+  beforeAll(async () => {
+    mock = await startMockEmpowerID({ autoLogin: 'alice', confirmLogout: true });
+  });
+  afterAll(() => mock.close());
+
+  const target = 'http://localhost:3000/';
+  const logoutUrl = (extra: Record<string, string> = {}) =>
+    `${mock.url}${PATH.logout}?${new URLSearchParams({ client_id: DEFAULT_CLIENT.clientId, post_logout_redirect_uri: target, state: 'bye', ...extra })}`;
+  /** A browser with alice's IdP session. */
+  async function signedIn(): Promise<Browser> {
+    const browser = new Browser();
+    await browser.get(authorizeUrl(mock));
+    return browser;
+  }
+  const stillSignedIn = async (browser: Browser) =>
+    new URL((await browser.get(authorizeUrl(mock, { prompt: 'none' }))).headers.get('location') as string).searchParams.has('code');
+  /** The confirmation form's fields, and the button pressed. */
+  function answer(page: string, confirm: 'yes' | 'no'): Record<string, string> {
+    const fields: Record<string, string> = { confirm };
+    for (const m of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+      fields[m[1] as string] = (m[2] as string).replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)));
+    }
+    return fields;
+  }
+
+  it('asks before a global logout: a card naming the application, "Sign out" and "Stay signed in"', async () => {
+    const browser = await signedIn();
+    const before = mock.lastLogout;
+    const res = await browser.get(logoutUrl());
+    expect(res.status).toBe(200);
+    const page = await res.text();
+    expect(page).toContain('<h1>Sign out of EmpowerID?</h1>');
+    expect(page).toContain('<strong>empowerid-express demo</strong>');
+    expect(page).toContain(`<form method="post" action="${mock.url}${PATH.logout}">`);
+    expect(page).toMatch(/<button type="submit" name="confirm" value="yes" class="primary">Sign out<\/button>/);
+    expect(page).toMatch(/<button type="submit" name="confirm" value="no" class="secondary">Stay signed in<\/button>/);
+    expect(mock.lastLogout).toBe(before); // nothing ended yet
+    expect(await stillSignedIn(browser)).toBe(true);
+
+    const yes = await browser.postForm(`${mock.url}${PATH.logout}`, answer(page, 'yes'));
+    expect(yes.status).toBe(302);
+    expect(yes.headers.get('location')).toBe(`${target}?state=bye`);
+    expect(mock.lastLogout).toMatchObject({ global: true, clientId: DEFAULT_CLIENT.clientId, username: 'alice' });
+    expect(await stillSignedIn(browser)).toBe(false);
+  });
+
+  it('"Stay signed in" goes back to the application and keeps the EmpowerID session', async () => {
+    const browser = await signedIn();
+    const page = await (await browser.get(logoutUrl())).text();
+    const no = await browser.postForm(`${mock.url}${PATH.logout}`, answer(page, 'no'));
+    expect(no.status).toBe(302);
+    expect(no.headers.get('location')).toBe(`${target}?state=bye`);
+    expect(await stillSignedIn(browser)).toBe(true);
+  });
+
+  it('a logout of the calling application only (global_logout=false), or with no session, is not asked', async () => {
+    const browser = await signedIn();
+    const local = await browser.get(logoutUrl({ global_logout: 'false' }));
+    expect(local.status).toBe(302);
+    const nobody = await new Browser().get(logoutUrl());
+    expect(nobody.status).toBe(302);
+  });
+});
