@@ -4,7 +4,7 @@ import express from 'express';
 import session from 'express-session';
 import { empowerid, errorHandler, requiresAuth, requireToken } from 'empowerid-express';
 import { layout } from './views/layout.js';
-import { apiPage, errorPage, homePage, profilePage, signedOutPage, signOutPage, tokensPage } from './views/pages.js';
+import { apiPage, errorPage, homePage, profileErrorPage, profilePage, signedOutPage, signOutPage, tokensPage } from './views/pages.js';
 
 /** A role no demo user holds, so the API page can show what a 403 looks like. */
 export const RESTRICTED_ROLE = 'Payroll Administrator in Headquarters';
@@ -12,12 +12,17 @@ export const RESTRICTED_ROLE = 'Payroll Administrator in Headquarters';
 /**
  * @param {{
  *   config: ReturnType<typeof import('./config.js').loadConfig>,
- *   idp: { server: string, clientId: string, clientSecret: string, discoveryUrl?: string },
+ *   idp: { provider?: 'empowerid' | 'oidc', server: string, clientId: string, clientSecret: string, discoveryUrl?: string },
  *   demoUsers?: Array<{ username: string, password: string, name: string, organization: string, business_role_locations: string[] }>,
  * }} o
  */
 export function createApp({ config, idp, demoUsers }) {
-  const idpInfo = { url: idp.server, label: demoUsers ? 'EmpowerID (mock)' : 'EmpowerID' };
+  const standard = idp.provider === 'oidc';
+  const idpInfo = {
+    url: idp.server,
+    standard,
+    label: standard ? 'your OpenID provider' : demoUsers ? 'EmpowerID (mock)' : 'EmpowerID',
+  };
   const app = express();
   app.disable('x-powered-by');
   // Behind a TLS-terminating proxy, the secure cookie needs the proxy's X-Forwarded-Proto.
@@ -58,20 +63,27 @@ export function createApp({ config, idp, demoUsers }) {
     res.send(page(req, 'Home', 'home', homePage({ user: req.empowerid.user, demoUsers, idp: idpInfo })));
   });
 
-  app.get('/profile', requiresAuth(), async (req, res, next) => {
+  app.get('/profile', requiresAuth(), async (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    let profile;
     try {
-      const profile = await req.empowerid.fetchProfile();
-      res.set('Cache-Control', 'no-store').send(page(req, 'Profile', 'profile', profilePage({ user: req.empowerid.user, profile })));
+      profile = await req.empowerid.fetchProfile();
     } catch (err) {
-      next(err);
+      // The user is signed in; only the IdP's userinfo answer is missing. Not a sign-in failure.
+      console.error(`Could not load the profile of ${req.empowerid.user?.sub}: ${err.message}`);
+      res.status(502).send(page(req, 'Could not load your profile', 'profile', profileErrorPage({ idp: idpInfo, code: err.code })));
+      return;
     }
+    res.send(page(req, 'Profile', 'profile', profilePage({ user: req.empowerid.user, profile })));
   });
 
   app.get('/tokens', requiresAuth(), async (req, res) => {
     const accessToken = req.empowerid.accessToken;
     let introspection;
     let introspectionError;
+    let introspectionEndpoint;
     try {
+      introspectionEndpoint = (await auth.client.metadata()).introspection_endpoint;
       introspection = await auth.client.introspect(accessToken.value);
     } catch (err) {
       introspectionError = `The identity provider could not be asked: ${err.message}`;
@@ -80,13 +92,15 @@ export function createApp({ config, idp, demoUsers }) {
       accessToken,
       introspection,
       introspectionError,
+      introspectionEndpoint,
+      idp: idpInfo,
       refreshSkewSeconds: config.refreshSkewSeconds,
     });
     res.set('Cache-Control', 'no-store').send(page(req, 'Tokens', 'tokens', body, true));
   });
 
   app.get('/api', requiresAuth(), (req, res) => {
-    res.set('Cache-Control', 'no-store').send(page(req, 'API', 'api', apiPage({ restrictedRole: RESTRICTED_ROLE }), true));
+    res.set('Cache-Control', 'no-store').send(page(req, 'API', 'api', apiPage({ restrictedRole: RESTRICTED_ROLE, idp: idpInfo }), true));
   });
 
   // The browser's copy of the access token for the API page, as a single-page app would hold it.
@@ -99,8 +113,9 @@ export function createApp({ config, idp, demoUsers }) {
   app.get('/api/me', requireToken(), (req, res) => {
     const { profile = {}, tokenInfo = {} } = req.empowerid;
     res.json({
-      username: profile.username ?? tokenInfo.username,
-      name: [profile.first_name, profile.last_name].filter(Boolean).join(' ') || undefined,
+      // EmpowerID's userinfo names (username, first_name…) or the standard claims (OIDC Core §5.1).
+      username: profile.username ?? profile.preferred_username ?? tokenInfo.username ?? tokenInfo.sub,
+      name: [profile.first_name, profile.last_name].filter(Boolean).join(' ') || profile.name || undefined,
       email: profile.email,
       organization: profile.organization,
       roles: profile.business_role_locations ?? [],
@@ -126,7 +141,7 @@ export function createApp({ config, idp, demoUsers }) {
       res.redirect(303, '/signed-out');
       return;
     }
-    res.send(page(req, 'Signed out', undefined, signedOutPage()));
+    res.send(page(req, 'Signed out', undefined, signedOutPage({ idp: idpInfo })));
   });
 
   app.use((req, res) => {

@@ -9,6 +9,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** The library's `provider` switch: EmpowerID's layout, or any standard OpenID provider. */
+const PROVIDERS = ['empowerid', 'oidc'];
+
 const DEFAULTS = { port: 3000, mockAccessTokenTTL: 300, refreshSkewSeconds: 60 };
 
 /**
@@ -51,6 +54,15 @@ export function loadConfig(env) {
   const server = url('EMPOWERID_SERVER');
   const baseURL = url('EMPOWERID_BASE_URL') ?? `http://localhost:${port}`;
   const discoveryUrl = url('EMPOWERID_DISCOVERY_URL');
+  const providerRaw = value('EMPOWERID_PROVIDER');
+  let provider;
+  if (providerRaw === undefined) {
+    provider = 'empowerid';
+  } else if (PROVIDERS.includes(providerRaw.toLowerCase())) {
+    provider = providerRaw.toLowerCase();
+  } else {
+    problems.push(`EMPOWERID_PROVIDER must be "empowerid" or "oidc" (a standard OpenID provider) (got "${providerRaw}")`);
+  }
   const clientId = value('EMPOWERID_CLIENT_ID');
   const clientSecret = value('EMPOWERID_CLIENT_SECRET');
   const sessionSecret = value('SESSION_SECRET');
@@ -66,10 +78,24 @@ export function loadConfig(env) {
     if (clientId === undefined) problems.push('EMPOWERID_CLIENT_ID is required with EMPOWERID_SERVER');
     if (clientSecret === undefined) problems.push('EMPOWERID_CLIENT_SECRET is required with EMPOWERID_SERVER');
   } else {
-    for (const name of ['EMPOWERID_CLIENT_ID', 'EMPOWERID_CLIENT_SECRET']) {
+    for (const name of ['EMPOWERID_CLIENT_ID', 'EMPOWERID_CLIENT_SECRET', 'EMPOWERID_PROVIDER']) {
       if (value(name) !== undefined)
         problems.push(`${name} is set but EMPOWERID_SERVER is not; set EMPOWERID_SERVER to use your identity provider`);
     }
+  }
+  // EmpowerID's discovery is at <server>/oauth/…; another address usually means a standard provider,
+  // which needs the switch too (bearer userinfo, its own client authentication): say so now rather
+  // than fail at the first profile.
+  if (
+    external &&
+    providerRaw === undefined &&
+    server !== undefined &&
+    discoveryUrl !== undefined &&
+    discoveryUrl !== `${server}/oauth/.well-known/openid-configuration`
+  ) {
+    problems.push(
+      "EMPOWERID_DISCOVERY_URL is not EmpowerID's (<server>/oauth/.well-known/openid-configuration): set EMPOWERID_PROVIDER=oidc for a standard OpenID provider, or EMPOWERID_PROVIDER=empowerid to keep EmpowerID's conventions",
+    );
   }
   if (problems.length) throw new ConfigError(problems);
 
@@ -79,7 +105,7 @@ export function loadConfig(env) {
     sessionSecret,
     refreshSkewSeconds,
     /** The identity provider to use, or undefined: start the embedded mock. */
-    idp: external ? { server, clientId, clientSecret, ...(discoveryUrl && { discoveryUrl }) } : undefined,
+    idp: external ? { provider, server, clientId, clientSecret, ...(discoveryUrl && { discoveryUrl }) } : undefined,
     mock: external ? undefined : { port: mockPort, accessTokenTTL: mockAccessTokenTTL },
   });
 }

@@ -1,6 +1,7 @@
 // `npm start`: the example app. With no configuration it starts an embedded mock EmpowerID and
 // signs in against it; with EMPOWERID_SERVER, EMPOWERID_CLIENT_ID, EMPOWERID_CLIENT_SECRET and
-// EMPOWERID_BASE_URL it uses your EmpowerID (or any OpenID Connect provider). See .env.example.
+// EMPOWERID_BASE_URL it uses your EmpowerID (with EMPOWERID_PROVIDER=oidc, any other OpenID
+// Connect provider). See .env.example.
 import { createServer } from 'node:http';
 import { DEFAULT_CLIENT, DEFAULT_USERS, startMockEmpowerID } from 'empowerid-express/testing';
 import { createApp } from './app.js';
@@ -19,8 +20,14 @@ try {
   throw err;
 }
 
-// Take the port first: if it is busy, say so before anything else starts.
-const server = createServer();
+// Take the port first: if it is busy, say so before anything else starts. Until the app is ready
+// (the embedded mock still starting), every request is answered 503 with Retry-After, never left
+// hanging.
+let handle = (_req, res) => {
+  res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '1', 'Cache-Control': 'no-store' });
+  res.end('The example app is starting. Try again in a moment.\n');
+};
+const server = createServer((req, res) => handle(req, res));
 await new Promise((resolve) => {
   server.once('error', (err) => {
     if (err.code === 'EADDRINUSE')
@@ -55,14 +62,14 @@ if (config.mock) {
 
 // The library warns (below) that the embedded mock is reached over plain http: expected here.
 const { app } = createApp({ config, idp, demoUsers: mock ? DEFAULT_USERS : undefined });
-server.on('request', app);
+handle = app;
 
 const lines = [
   '',
   `  empowerid-express example app is running on ${config.baseURL}`,
   mock
     ? `  Identity provider: the embedded mock EmpowerID on ${mock.url} (plain http, for this demo only)`
-    : `  Identity provider: ${idp.server} (client ${idp.clientId})`,
+    : `  Identity provider: ${idp.provider === 'oidc' ? 'the OpenID provider' : 'EmpowerID'} at ${idp.server} (client ${idp.clientId})`,
   ...(mock ? [`  Sign in as ${DEFAULT_USERS.map((u) => `${u.username} / ${u.password}`).join(', ')}`] : []),
   ...(mock
     ? [`  Access tokens live ${config.mock.accessTokenTTL} s and renew ${config.refreshSkewSeconds} s before expiry (see /tokens)`]

@@ -147,7 +147,20 @@ export function profilePage({ user, profile }) {
     </details>`;
 }
 
-export function tokensPage({ accessToken, introspection, introspectionError, refreshSkewSeconds }) {
+/** The profile page when the IdP's userinfo cannot be read: the person is still signed in. */
+export function profileErrorPage({ idp, code }) {
+  return html`<section class="hero narrow error-page" aria-labelledby="error-title">
+    <h1 id="error-title">Could not load your profile</h1>
+    <p class="lead">You are still signed in, but ${idp.label} did not send your profile just now. This is usually brief.</p>
+    ${code ? html`<p class="detail">Cause: <code>${code}</code></p>` : ''}
+    <p>
+      <a class="button primary" href="/profile">Try again</a> <a class="button" href="/login?returnTo=/profile">Sign in again</a>
+      <a class="button" href="/">Back to the start page</a>
+    </p>
+  </section>`;
+}
+
+export function tokensPage({ accessToken, introspection, introspectionError, introspectionEndpoint, idp, refreshSkewSeconds }) {
   const scopes = (accessToken.scope ?? '').split(' ').filter(Boolean);
   return html`<h1>Tokens</h1>
     <section
@@ -183,12 +196,18 @@ export function tokensPage({ accessToken, introspection, introspectionError, ref
     </section>
     <section class="card" aria-labelledby="introspection-title">
       <h2 id="introspection-title">Introspection</h2>
-      <p>What EmpowerID’s tokeninfo endpoint (RFC 7662) says about this access token, asked when the page loaded:</p>
+      <p id="introspection-about">
+        What
+        ${idp.standard ? 'the provider’s introspection endpoint' : 'EmpowerID’s tokeninfo endpoint'}${
+          introspectionEndpoint ? html`, <code>${introspectionEndpoint}</code>` : ''
+        }
+        (RFC 7662), says about this access token, asked when the page loaded:
+      </p>
       ${introspectionError ? html`<p class="error" role="alert">${introspectionError}</p>` : html`<pre id="introspection">${json(introspection)}</pre>`}
     </section>`;
 }
 
-export function apiPage({ restrictedRole }) {
+export function apiPage({ restrictedRole, idp }) {
   const call = (id, path, text) =>
     html`<div class="api-call card" data-api-path="${path}" id="${id}">
       <h2><code>GET ${path}</code></h2>
@@ -199,8 +218,8 @@ export function apiPage({ restrictedRole }) {
   return html`<h1>API</h1>
     <p class="lead">
       This app also serves a JSON API, protected by <code>requireToken()</code>. The buttons below call it from your browser the way a
-      single-page app would: <code>Authorization: Bearer &lt;access token&gt;</code>. The API checks the token at EmpowerID’s tokeninfo
-      endpoint and reads your profile from userinfo.
+      single-page app would: <code>Authorization: Bearer &lt;access token&gt;</code>. The API checks the token at
+      ${idp.standard ? 'the provider’s introspection endpoint' : 'EmpowerID’s tokeninfo endpoint'} and reads your profile from userinfo.
     </p>
     <div class="grid-2">
       ${call('call-me', '/api/me', 'Any valid access token: answers who you are, according to the token.')}
@@ -219,17 +238,21 @@ export function signOutPage({ idp }) {
         </div>
         <div class="choice">
           <h2>Everywhere</h2>
-          <p>Also ends your ${idp.label} session (EmpowerID <code>global_logout</code>), for every application using it.</p>
+          <p>
+            Also ends your ${idp.label} session
+            (${idp.standard ? 'OpenID Connect RP-initiated logout' : html`EmpowerID <code>global_logout</code>`}), for every application
+            using it.
+          </p>
           <button type="submit" name="mode" value="global" class="button primary" id="logout-global">Sign out everywhere</button>
         </div>
       </form>
     </section>`;
 }
 
-export function signedOutPage() {
+export function signedOutPage({ idp }) {
   return html`<section class="hero narrow" aria-labelledby="signed-out">
     <h1 id="signed-out">You are signed out</h1>
-    <p class="lead">Your session in this app has ended. If you signed out everywhere, your EmpowerID session has ended too.</p>
+    <p class="lead">Your session in this app has ended. If you signed out everywhere, your ${idp.label} session has ended too.</p>
     <p><a class="button primary" id="login" href="/login?returnTo=/profile">Sign in again</a> <a class="button" href="/">Home</a></p>
   </section>`;
 }

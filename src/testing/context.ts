@@ -23,6 +23,8 @@ export interface MockContext {
   readonly ttl: MockTtls;
   /** See `MockEmpowerIDOptions.issueRefreshTokens`. */
   readonly issueRefreshTokens: boolean;
+  /** See `MockEmpowerIDOptions.confirmLogout`. */
+  readonly confirmLogout: boolean;
   readonly users: ReadonlyMap<string, MockUser>;
   readonly clients: ReadonlyMap<string, MockClient>;
   readonly keys: SigningKeys;

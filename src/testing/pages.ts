@@ -38,6 +38,11 @@ ${content}
 `;
 }
 
+/** What the pages call an application: its display name, else its client_id. */
+export function appName(client: { clientId: string; name?: string }): string {
+  return client.name ?? client.clientId;
+}
+
 /** Names of the authorization request parameters the login form carries as hidden fields. */
 export const CARRIED_PARAMS = [
   'client_id',
@@ -60,7 +65,8 @@ export const CARRIED_PARAMS = [
 export function loginPage(o: {
   action: string;
   params: URLSearchParams;
-  clientId: string;
+  /** The application's display name (see {@link appName}). */
+  appName: string;
   error?: string;
   username?: string;
   users?: ReadonlyArray<{ username: string; password: string; name: string }>;
@@ -76,7 +82,7 @@ export function loginPage(o: {
     : '';
   return page(
     'Sign in',
-    `<p class="app">to continue to <strong>${escapeHtml(o.clientId)}</strong></p>
+    `<p class="app">to continue to <strong>${escapeHtml(o.appName)}</strong></p>
 ${error}
 <form method="post" action="${escapeHtml(o.action)}">
 ${hidden}
@@ -96,6 +102,35 @@ ${hint}`,
 /** An error page shown instead of redirecting (unknown client, unregistered redirect URI...). */
 export function errorPage(title: string, message: string): string {
   return page(title, `<p class="error" role="alert">${escapeHtml(message)}</p><p>Go back to the application and start again.</p>`);
+}
+
+/**
+ * Asks before a global logout. The form POSTs the logout request back (`params`, hidden) with
+ * `confirm=yes` (sign out) or `confirm=no` (stay signed in).
+ */
+export function logoutConfirmationPage(o: { action: string; params: URLSearchParams; appName: string; username?: string }): string {
+  const hidden = [...o.params]
+    .filter(([n]) => n !== 'confirm')
+    .map(([n, v]) => `<input type="hidden" name="${escapeHtml(n)}" value="${escapeHtml(v)}">`)
+    .join('\n');
+  const who = o.username ? ` as <strong>${escapeHtml(o.username)}</strong>` : '';
+  return page(
+    'Sign out of EmpowerID?',
+    `<p class="app"><strong>${escapeHtml(o.appName)}</strong> asks to sign you out of EmpowerID.</p>
+<p>You are signed in${who}. Signing out ends your EmpowerID session for every application that uses it.</p>
+<form method="post" action="${escapeHtml(o.action)}">
+${hidden}
+<div class="actions">
+<button type="submit" name="confirm" value="yes" class="primary">Sign out</button>
+<button type="submit" name="confirm" value="no" class="secondary">Stay signed in</button>
+</div>
+</form>`,
+  );
+}
+
+/** Shown after "Stay signed in" on the logout confirmation, when there is nowhere to go back to. */
+export function stillSignedInPage(): string {
+  return page('Still signed in', '<p>You are still signed in to EmpowerID. You can close this window.</p>');
 }
 
 /** Shown after a logout without `post_logout_redirect_uri`. */

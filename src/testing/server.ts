@@ -56,6 +56,9 @@ function validate(o: MockEmpowerIDOptions) {
   if (userMap.size !== users.length) throw new TypeError('startMockEmpowerID: option "users" has duplicate usernames');
   if (clientMap.size !== clients.length) throw new TypeError('startMockEmpowerID: option "clients" has duplicate clientIds');
   for (const c of clients) {
+    if (c.name !== undefined && (typeof c.name !== 'string' || c.name.trim() === '')) {
+      throw new TypeError(`startMockEmpowerID: client "${c.clientId}" has a "name" that is not a non-empty string`);
+    }
     if (c.owner !== undefined && !userMap.has(c.owner)) {
       throw new TypeError(`startMockEmpowerID: client "${c.clientId}" has owner "${c.owner}", who is not in "users"`);
     }
@@ -123,6 +126,7 @@ export async function startMockEmpowerID(options: MockEmpowerIDOptions = {}): Pr
     issuer: options.issuer ?? 'EmpowerID',
     ttl,
     issueRefreshTokens: options.issueRefreshTokens ?? true,
+    confirmLogout: options.confirmLogout ?? false,
     users: userMap,
     clients: clientMap,
     keys,

@@ -33,6 +33,11 @@ export interface MockClient {
   clientId: string;
   /** The OAuth application's client secret. */
   clientSecret: string;
+  /**
+   * The application's display name, shown on the sign-in card ("to continue to …") and the logout
+   * confirmation, as EmpowerID shows the OAuth application's name. Default: the `clientId`.
+   */
+  name?: string;
   /** Registered Callback URLs; `redirect_uri` must match one exactly. */
   redirectUris: string[];
   /**
@@ -77,6 +82,12 @@ export interface MockEmpowerIDOptions {
    * an IdP that grants none to this client, so a relying party must renew by silent login.
    */
   issueRefreshTokens?: boolean;
+  /**
+   * Ask before a logout that ends the EmpowerID session everywhere (`global_logout`, the default):
+   * a confirmation card naming the application, "Sign out" or "Stay signed in" (back to the
+   * application, the IdP session kept). Default false: log out at once, as tests expect.
+   */
+  confirmLogout?: boolean;
 }
 
 /** What the last RP-initiated logout request carried (see {@link MockEmpowerID.lastLogout}). */

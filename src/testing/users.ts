@@ -63,6 +63,7 @@ export const DEFAULT_USERS: MockUser[] = [
 export const DEFAULT_CLIENT: MockClient = {
   clientId: 'empowerid-express-example',
   clientSecret: 'example-secret',
+  name: 'empowerid-express demo',
   redirectUris: ['http://localhost:3000/callback', 'http://127.0.0.1:3000/callback'],
   postLogoutRedirectUris: ['http://localhost:3000/', 'http://127.0.0.1:3000/'],
 };

@@ -39,7 +39,7 @@ describe('the example app in Chromium, against its embedded mock EmpowerID', () 
     await page.click('#login');
     await page.waitForSelector('input[name=username]');
     expect(await page.title()).toContain('EmpowerID');
-    expect(await page.locator('main').textContent()).toContain('empowerid-express-example');
+    expect(await page.textContent('main .app strong')).toBe('empowerid-express demo');
     await signInAtIdP(page, 'carol', 'carol-password');
     await page.waitForURL(`${app.base}/profile`);
     expect(await page.textContent('#name')).toBe('Carol Chen');

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CLIENT, type MockEmpowerID, startMockEmpowerID } from '../../src/testing/index.js';
 
 // `npm start` as a new user runs it: the built example app with the embedded mock IdP. The tests
 // sign in the way a browser does (follow redirects, fill in the IdP's form, keep cookies) and start
@@ -181,6 +182,34 @@ describe('the example app against the embedded mock EmpowerID', () => {
     expect(page.body).toContain('>Try again</a>');
   });
 
+  it('a failed and an expired sign-in are friendly pages in the app’s layout with a way back', async () => {
+    // A sign-in started here, whose answer never came from the IdP's form: the state is valid.
+    const b = browser();
+    const home = await b.go(`${base}/`);
+    const form = await b.go(new URL(decode(/id="login" href="([^"]+)"/.exec(home.body)?.[1] as string), base).href);
+    const state = new URL(form.url).searchParams.get('state') as string;
+    expect(state).toBeTruthy();
+
+    // The IdP refuses the code at its token endpoint (it was never issued): failed.
+    const failed = await b.go(`${base}/callback?code=never-issued&state=${encodeURIComponent(state)}`);
+    expect(failed.res.status).toBe(400);
+    expect(failed.body).toContain('<h1 id="error-title">Sign-in failed</h1>');
+    expect(failed.body).toContain('Something went wrong while signing you in. Please try again.');
+    expect(failed.body).toContain('href="/static/style.css"');
+    expect(failed.body).toMatch(/<a class="button primary" href="\/login[^"]*">Try again<\/a>/);
+    expect(failed.body).toContain('>Back to the start page</a');
+
+    // The same answer again, or one this browser never started: the transaction is gone (expired).
+    for (const url of [`${base}/callback?code=x&state=${encodeURIComponent(state)}`, `${base}/callback?code=x&state=unknown`]) {
+      const expired = await b.go(url);
+      expect(expired.res.status).toBe(400);
+      expect(expired.body).toContain('<h1 id="error-title">Sign-in expired</h1>');
+      expect(expired.body).toContain('it took too long, was already used, or cookies are blocked');
+      expect(expired.body).toContain('href="/static/style.css"');
+      expect(expired.body).toContain('>Try again</a>');
+    }
+  });
+
   it('signs out with a same-origin form POST (local or global) and lands on "You are signed out"', async () => {
     for (const mode of ['local', 'global']) {
       const b = browser();
@@ -213,6 +242,92 @@ describe('the example app against the embedded mock EmpowerID', () => {
   });
 });
 
+describe('the example app when the IdP fails after sign-in', () => {
+  let mock: MockEmpowerID;
+  let child: ChildProcess;
+  let appBase: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    appBase = `http://localhost:${port}`;
+    mock = await startMockEmpowerID({
+      autoLogin: 'alice',
+      clients: [{ ...DEFAULT_CLIENT, redirectUris: [`${appBase}/callback`], postLogoutRedirectUris: [`${appBase}/signed-out`] }],
+    });
+    const started = await start({
+      PORT: String(port),
+      EMPOWERID_BASE_URL: appBase,
+      EMPOWERID_SERVER: mock.url,
+      EMPOWERID_CLIENT_ID: DEFAULT_CLIENT.clientId,
+      EMPOWERID_CLIENT_SECRET: DEFAULT_CLIENT.clientSecret,
+    });
+    if (started.code !== null) throw new Error(`example app exited ${started.code}: ${started.output}`);
+    child = started.child;
+  }, 20_000);
+  afterAll(async () => {
+    child?.kill('SIGTERM');
+    await mock?.close();
+  });
+
+  it('a profile that cannot be loaded is “could not load your profile” with a retry, not a sign-in failure', async () => {
+    const b = browser();
+    const signedIn = await b.go(`${appBase}/profile`);
+    expect(signedIn.body).toContain('<p class="person-name" id="name">Alice Anderson</p>');
+
+    mock.setOutage('down');
+    const failed = await b.go(`${appBase}/profile`);
+    mock.setOutage(false);
+    expect(failed.res.status).toBe(502);
+    expect(failed.res.headers.get('cache-control')).toBe('no-store');
+    expect(failed.body).toContain('<h1 id="error-title">Could not load your profile</h1>');
+    expect(failed.body).not.toMatch(/Sign-in (failed|unavailable)/);
+    expect(failed.body).toContain('You are still signed in');
+    expect(failed.body).toContain('<a class="button primary" href="/profile">Try again</a>');
+    expect(failed.body).toContain('id="whoami">Alice Anderson<'); // the header still shows who is signed in
+
+    const again = await b.go(`${appBase}/profile`);
+    expect(again.res.status).toBe(200);
+    expect(again.body).toContain('<p class="person-name" id="name">Alice Anderson</p>');
+  });
+});
+
+describe('a request while the example app is still starting', () => {
+  it('is answered 503 with Retry-After, not left hanging; then the app answers', async () => {
+    // The port is taken first (so a busy port is reported before anything starts); the embedded
+    // mock then generates its signing key. A preload makes that take 2 s, so the window is certain.
+    const port = await freePort();
+    const slowKeys = `const s = globalThis.crypto.subtle; const g = s.generateKey.bind(s);
+      s.generateKey = async (...a) => { await new Promise((r) => setTimeout(r, 2000)); return g(...a); };`;
+    const child = spawn(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(slowKeys)}`, 'example-app/server.js'], {
+      env: { ...process.env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout?.on('data', (d) => (output += d));
+    child.stderr?.on('data', (d) => (output += d));
+    try {
+      let early: Response | undefined;
+      const deadline = Date.now() + 15_000;
+      while (!early && !output.includes('is running on') && Date.now() < deadline) {
+        early = await fetch(`http://localhost:${port}/`, { signal: AbortSignal.timeout(1500) }).catch((err: Error) => {
+          if (err.name === 'TimeoutError') throw new Error('a request during start-up got no answer within 1.5 s');
+          return undefined; // not listening yet
+        });
+        if (!early) await new Promise((r) => setTimeout(r, 25));
+      }
+      expect(output).not.toContain('is running on');
+      expect(early?.status).toBe(503);
+      expect(early?.headers.get('retry-after')).toBe('1');
+      expect(await early?.text()).toContain('starting');
+      while (!output.includes('is running on') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const ready = await fetch(`http://localhost:${port}/`, { signal: AbortSignal.timeout(5000) });
+      expect(ready.status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  }, 30_000);
+});
+
 describe('starting the example app with bad settings', () => {
   it('PORT=abc and a non-URL EMPOWERID_SERVER: each named, exit 1, nothing started', async () => {
     const r = await start({ PORT: 'abc', EMPOWERID_SERVER: 'eid.example.com', EMPOWERID_CLIENT_ID: 'x', EMPOWERID_CLIENT_SECRET: 'y' });
@@ -230,6 +345,24 @@ describe('starting the example app with bad settings', () => {
     const b = await start({ PORT: '3999', EMPOWERID_CLIENT_ID: 'x' });
     expect(b.code).toBe(1);
     expect(b.output).toContain('EMPOWERID_CLIENT_ID is set but EMPOWERID_SERVER is not');
+  });
+
+  it('EMPOWERID_PROVIDER must be empowerid or oidc; a non-EmpowerID discovery URL needs it said', async () => {
+    const creds = { PORT: '3999', EMPOWERID_CLIENT_ID: 'x', EMPOWERID_CLIENT_SECRET: 'y' };
+    const a = await start({ ...creds, EMPOWERID_SERVER: 'https://login.example.com', EMPOWERID_PROVIDER: 'keycloak' });
+    expect(a.code).toBe(1);
+    expect(a.output).toContain('EMPOWERID_PROVIDER must be "empowerid" or "oidc" (a standard OpenID provider) (got "keycloak")');
+    const b = await start({
+      ...creds,
+      EMPOWERID_SERVER: 'https://login.example.com',
+      EMPOWERID_DISCOVERY_URL: 'https://login.example.com/.well-known/openid-configuration',
+    });
+    expect(b.code).toBe(1);
+    expect(b.output).toContain('EMPOWERID_DISCOVERY_URL is not EmpowerID');
+    expect(b.output).toContain('set EMPOWERID_PROVIDER=oidc for a standard OpenID provider');
+    const c = await start({ PORT: '3999', EMPOWERID_PROVIDER: 'oidc' });
+    expect(c.code).toBe(1);
+    expect(c.output).toContain('EMPOWERID_PROVIDER is set but EMPOWERID_SERVER is not');
   });
 
   it('a port already in use is a clear error and exit, not a misleading "running" line', async () => {

@@ -160,6 +160,9 @@ describe('mock server: options', () => {
     await expect(startMockEmpowerID({ autoLogin: 'mallory' })).rejects.toThrow(/autoLogin/);
     await expect(startMockEmpowerID({ accessTokenTTL: -1 })).rejects.toThrow(/accessTokenTTL/);
     await expect(startMockEmpowerID({ clients: [{ ...DEFAULT_CLIENT, owner: 'nobody' }] })).rejects.toThrow(/owner/);
+    await expect(startMockEmpowerID({ clients: [{ ...DEFAULT_CLIENT, name: ' ' }] })).rejects.toThrow(
+      /"name" that is not a non-empty string/,
+    );
     await expect(startMockEmpowerID({ users: [] })).rejects.toThrow(/users/);
   });
 

@@ -8,7 +8,7 @@ import { completeAuthorization, requestError, validateAuthorizationRequest } fro
 import { safeEqual } from '../client-auth.js';
 import { type MockContext, SESSION_COOKIE } from '../context.js';
 import { html, type MockRequest, type MockResponse } from '../http.js';
-import { errorPage, loginPage } from '../pages.js';
+import { appName, errorPage, loginPage } from '../pages.js';
 import type { MockUser } from '../types.js';
 
 /** Path of the login form's POST target. */
@@ -52,7 +52,7 @@ export async function handleAuthorize(ctx: MockContext, req: MockRequest): Promi
     if (!user) return html(500, errorPage('Mock misconfigured', `autoLogin user "${ctx.autoLogin}" does not exist.`));
     return completeAuthorization(ctx, request, user, signIn(ctx, req, user));
   }
-  return html(200, loginPage({ action: ctx.url + LOGIN_PATH, params, clientId: request.client.clientId, users: [...ctx.users.values()] }));
+  return html(200, loginPage({ action: ctx.url + LOGIN_PATH, params, appName: appName(request.client), users: [...ctx.users.values()] }));
 }
 
 /** The login form's target: checks the credentials, then completes the authorization request. */
@@ -73,7 +73,7 @@ export async function handleLogin(ctx: MockContext, req: MockRequest): Promise<M
     const form = loginPage({
       action: ctx.url + LOGIN_PATH,
       params: req.body,
-      clientId: request.client.clientId,
+      appName: appName(request.client),
       error: 'Invalid username or password.',
       username,
       users: [...ctx.users.values()],

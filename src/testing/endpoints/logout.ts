@@ -10,10 +10,13 @@
  *
  * `global_logout` (default true) ends the browser's IdP session for every application; `false`
  * ends it for the calling application only, so another application still signs in silently.
+ * With `confirmLogout`, a logout that would end a live session everywhere first shows a
+ * confirmation card; its form POSTs the request back with `confirm=yes` or `confirm=no`.
  */
 import { type MockContext, SESSION_COOKIE } from '../context.js';
 import { html, type MockRequest, type MockResponse, redirect } from '../http.js';
-import { errorPage, signedOutPage } from '../pages.js';
+import { PATHS } from './discovery.js';
+import { appName, errorPage, logoutConfirmationPage, signedOutPage, stillSignedInPage } from '../pages.js';
 
 const EXPIRED_COOKIE = `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`;
 
@@ -52,9 +55,20 @@ export async function handleLogout(ctx: MockContext, req: MockRequest): Promise<
   // Docs: global_logout defaults to true (end the IdP session and every application session).
   const global = params.get('global_logout')?.toLowerCase() !== 'false';
   const cookie = req.cookies[SESSION_COOKIE];
-  const username = ctx.sessions.get(cookie) ?? hintSubject;
+  const signedIn = ctx.sessions.get(cookie);
+  const username = signedIn ?? hintSubject;
   // Without an identified application there is nothing narrower to end than the whole session.
   const everywhere = global || clientId === undefined;
+
+  // confirmLogout: a session that would end everywhere is only ended once the person says so.
+  if (ctx.confirmLogout && everywhere && signedIn !== undefined) {
+    const confirm = req.method === 'POST' ? params.get('confirm') : null;
+    if (confirm === null) {
+      const name = client ? appName(client) : 'An application';
+      return html(200, logoutConfirmationPage({ action: ctx.url + PATHS.logout, params, appName: name, username: signedIn }));
+    }
+    if (confirm !== 'yes') return target === null ? html(200, stillSignedInPage()) : redirect(withState(target, params));
+  }
   if (clientId !== undefined && !global) ctx.sessions.endFor(cookie, clientId);
   else ctx.sessions.end(cookie);
   ctx.lastLogout = { params: Object.fromEntries(params), global, clientId, username };
@@ -62,8 +76,13 @@ export async function handleLogout(ctx: MockContext, req: MockRequest): Promise<
   // The browser keeps its cookie while other applications still share the session.
   const headers: Record<string, string> = everywhere ? { 'Set-Cookie': EXPIRED_COOKIE } : {};
   if (target === null) return html(200, signedOutPage(), headers);
+  return redirect(withState(target, params), headers);
+}
+
+/** The post-logout redirect URI with the request's `state`, if any. */
+function withState(target: string, params: URLSearchParams): string {
   const url = new URL(target);
   const state = params.get('state');
   if (state !== null) url.searchParams.append('state', state);
-  return redirect(url.toString(), headers);
+  return url.toString();
 }
