@@ -43,6 +43,14 @@ export interface TokenCacheSettings {
    * `Retry-After`; `introspect` asks tokeninfo for every request meanwhile and caches nothing.
    */
   onSharedFailure?: 'fail' | 'introspect';
+  /**
+   * Send userinfo together with tokeninfo for an uncached token instead of after it: one round
+   * trip to the IdP instead of two, so an uncached request waits about half as long. The price:
+   * a userinfo call for every token that tokeninfo then reports inactive (forged, expired,
+   * revoked), whose answer is thrown away, so garbage tokens cost the IdP two calls instead of
+   * one. Default `false`.
+   */
+  concurrentUserinfo?: boolean;
 }
 
 /** Options of {@link TokenVerifier}: its cache, and the policy {@link TokenVerifier.verify} applies by default. */
@@ -76,6 +84,7 @@ export class TokenVerifier {
   readonly #cache: TokenCache<TokenFacts>;
   readonly #maxTtlMs: number;
   readonly #negativeTtlMs: number;
+  readonly #concurrentUserinfo: boolean;
   readonly #clock: () => number;
   readonly #strings = new Interner<string>(50_000);
   readonly #profiles = new Interner<UserInfo>(10_000);
@@ -94,12 +103,15 @@ export class TokenVerifier {
     if (options.onSharedFailure !== undefined && options.onSharedFailure !== 'fail' && options.onSharedFailure !== 'introspect') {
       throw new ConfigurationError('onSharedFailure', 'must be "fail" or "introspect"');
     }
+    if (options.concurrentUserinfo !== undefined && typeof options.concurrentUserinfo !== 'boolean') {
+      throw new ConfigurationError('concurrentUserinfo', 'must be true or false');
+    }
+    this.#concurrentUserinfo = options.concurrentUserinfo === true;
     this.#cache = new TokenCache<TokenFacts>({
       clock: this.#clock,
       ...(options.cacheMaxEntries !== undefined && { maxEntries: options.cacheMaxEntries }),
       ...(options.store !== undefined && { store: options.store }),
       ...(options.shared !== undefined && {
-        // Per client and lifetime settings, named the same on every instance.
         // Per client (named the same on every instance) and lifetime settings.
         tier: options.shared.cacheTier<TokenFacts>(clientGroup(client.config), `${this.#maxTtlMs}:${this.#negativeTtlMs}`),
         onTierFailure: options.onSharedFailure === 'introspect' ? 'load' : 'fail',
@@ -176,6 +188,9 @@ export class TokenVerifier {
   }
 
   async #load(token: string, withProfile: boolean): Promise<{ value: TokenFacts; ttlMs: number }> {
+    const early = withProfile && this.#concurrentUserinfo ? this.client.userinfo(token) : undefined;
+    // Read only once tokeninfo has spoken: an unread failure must not surface as unhandled.
+    early?.catch(() => {});
     let info: IntrospectionResponse;
     try {
       info = await this.client.introspect(token, 'access_token');
@@ -197,7 +212,7 @@ export class TokenVerifier {
           : Math.min(this.#maxTtlMs, this.#negativeTtlMs);
     const facts: TokenFacts = { tokenInfo: info, profile: undefined, until: now + ttlMs };
     if (!withProfile) return { value: facts, ttlMs };
-    const value = await this.#fetchProfile(token, facts);
+    const value = await this.#fetchProfile(token, facts, early);
     return { value, ttlMs: value === INACTIVE ? this.#negativeTtlMs : ttlMs };
   }
 
@@ -222,9 +237,9 @@ export class TokenVerifier {
     return flight;
   }
 
-  async #fetchProfile(token: string, facts: TokenFacts): Promise<TokenFacts> {
+  async #fetchProfile(token: string, facts: TokenFacts, started?: Promise<UserInfo>): Promise<TokenFacts> {
     try {
-      const fetched = await this.client.userinfo(token);
+      const fetched = await (started ?? this.client.userinfo(token));
       // Shared between entries and requests, so frozen: one handler cannot change another's view.
       if (Array.isArray(fetched.business_role_locations)) Object.freeze(fetched.business_role_locations);
       const profile = this.#profiles.get(JSON.stringify(fetched), Object.freeze(fetched));

@@ -41,7 +41,7 @@ function settingsKey(s: TokenCacheSettings): string {
   } else if (s.shared !== undefined) {
     shared = -nextStoreId++;
   }
-  return `${String(s.cacheMaxTtlSeconds)}|${String(s.negativeTtlSeconds)}|${String(s.cacheMaxEntries)}|${store}|${shared}|${String(s.onSharedFailure)}`;
+  return `${String(s.cacheMaxTtlSeconds)}|${String(s.negativeTtlSeconds)}|${String(s.cacheMaxEntries)}|${store}|${shared}|${String(s.onSharedFailure)}|${String(s.concurrentUserinfo)}`;
 }
 
 function pickSettings(s: TokenCacheSettings): TokenCacheSettings {
@@ -52,5 +52,6 @@ function pickSettings(s: TokenCacheSettings): TokenCacheSettings {
     ...(s.store !== undefined && { store: s.store }),
     ...(s.shared !== undefined && { shared: s.shared }),
     ...(s.onSharedFailure !== undefined && { onSharedFailure: s.onSharedFailure }),
+    ...(s.concurrentUserinfo !== undefined && { concurrentUserinfo: s.concurrentUserinfo }),
   };
 }

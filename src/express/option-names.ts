@@ -75,6 +75,7 @@ export const REQUIRE_TOKEN_OPTION_NAMES = [
   'store',
   'shared',
   'onSharedFailure',
+  'concurrentUserinfo',
 ] as const;
 
 const warned = new Set<string>();
