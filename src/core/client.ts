@@ -688,17 +688,30 @@ export class EmpowerIDClient {
    * names the feature and the option at startup instead of at the first request.
    */
   need(key: keyof oidc.ServerMetadata, option: string, feature: string): void {
-    this.#metadata.get().then(
-      (metadata) => {
-        try {
-          this.#need(metadata, key, option, feature);
-        } catch (err) {
-          log('provider metadata: %s', (err as Error).message);
-          process.emitWarning((err as Error).message, { code: 'EMPOWERID_ENDPOINT_MISSING' });
-        }
-      },
-      () => {},
-    );
+    this.#checkOnDiscovery((metadata) => this.#need(metadata, key, option, feature));
+  }
+
+  /**
+   * @internal Like {@link EmpowerIDClient.need}, for the response mode a hybrid or implicit login
+   * asks for: a provider whose metadata cannot answer it the way the server can read (no
+   * `form_post`) is named at startup, with the same warning code.
+   */
+  needResponseMode(responseType: ResponseType, mode: ResponseMode): void {
+    if (responseType === 'code') return;
+    this.#checkOnDiscovery((metadata) => this.#responseMode(metadata, responseType, mode));
+  }
+
+  /** Runs `check` once discovery has succeeded (after retries too); its error becomes the warning. */
+  #checkOnDiscovery(check: (metadata: oidc.ServerMetadata) => void): void {
+    this.#metadata.whenDiscovered((metadata) => {
+      try {
+        check(metadata);
+      } catch (err) {
+        log('provider metadata: %s', (err as Error).message);
+        process.emitWarning((err as Error).message, { code: 'EMPOWERID_ENDPOINT_MISSING' });
+      }
+    });
+    this.#metadata.warmUp();
   }
 
   /** The token endpoint's client authentication: the configured one, or chosen from the metadata. */
@@ -743,7 +756,7 @@ export class EmpowerIDClient {
       if (!formPost && metadata.response_modes_supported !== undefined) {
         throw new ConfigurationError(
           'responseType',
-          '"id_token token" needs response_mode=form_post, which the provider does not advertise',
+          '"id_token token" (the implicit flow) needs response_mode=form_post, which the provider does not advertise',
         );
       }
       return 'form_post';
@@ -755,7 +768,7 @@ export class EmpowerIDClient {
     if (this.config.provider === 'oidc') {
       throw new ConfigurationError(
         'responseType',
-        '"code id_token" needs response_mode=form_post, which the provider does not advertise (a hybrid answer in the fragment never reaches the server); use "code"',
+        '"code id_token" (the hybrid flow) needs response_mode=form_post, which the provider does not advertise (a hybrid answer in the fragment never reaches the server); use "code", or responseMode: "form_post" if the provider accepts it unadvertised',
       );
     }
     return 'query';

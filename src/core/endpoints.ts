@@ -79,6 +79,8 @@ export class MetadataSource {
   #retryAt = 0;
   #lastError: Error | undefined;
   #timer: NodeJS.Timeout | undefined;
+  /** Called once with the metadata when discovery first succeeds, however many retries it takes. */
+  #onDiscovered: ((metadata: ServerMetadata) => void)[] = [];
 
   constructor(config: ResolvedClientConfig, fetch: typeof globalThis.fetch) {
     this.#config = config;
@@ -89,6 +91,17 @@ export class MetadataSource {
   /** The metadata if already known, without I/O. */
   peek(): ServerMetadata | undefined {
     return this.#metadata;
+  }
+
+  /**
+   * Calls `listener` once with the metadata: at once (in a microtask) when it is known, otherwise
+   * when discovery first succeeds, even if only a background retry gets there.
+   */
+  whenDiscovered(listener: (metadata: ServerMetadata) => void): void {
+    if (this.#metadata) {
+      const metadata = this.#metadata;
+      queueMicrotask(() => listener(metadata));
+    } else this.#onDiscovered.push(listener);
   }
 
   /** Starts discovery in the background; errors are kept for the next `get()`. */
@@ -123,6 +136,7 @@ export class MetadataSource {
           (metadata.response_modes_supported ?? ['(default)']).join(','),
           (metadata.token_endpoint_auth_methods_supported ?? ['(default)']).join(','),
         );
+        for (const listener of this.#onDiscovered.splice(0)) listener(metadata);
         return metadata;
       },
       (err: Error) => {

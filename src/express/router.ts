@@ -57,7 +57,13 @@ export function empowerid(options: EmpowerIDOptions): Router & {
   if (resolved.responseType === 'id_token token') warnImplicitFlow();
   // Discovery starts now, but an IdP that is down must not stop the app from starting.
   client.warmUp();
+  // What the features need from the provider's metadata is named at startup, once discovery
+  // completes; each use still fails with ERR_CONFIG_INVALID (logout: a local logout only).
   if (resolved.idpLogout && routes.logout) client.need('end_session_endpoint', 'endSession', 'RP-initiated logout (idpLogout)');
+  if (resolved.revokeOnLogout && routes.logout) {
+    client.need('revocation_endpoint', 'revocation', 'revoking the refresh token at logout (revokeOnLogout)');
+  }
+  client.needResponseMode(resolved.responseType, resolved.responseMode);
   // Logout and revocation here reach the token caches of every instance.
   resolved.shared.attach(client);
   const state: RouterState = {

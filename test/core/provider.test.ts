@@ -4,8 +4,9 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import session from 'express-session';
 import request from 'supertest';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigurationError, createClient, empowerid, requireToken } from '../../src/index.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ConfigurationError, type EmpowerIDClient, type EmpowerIDOptions, createClient, empowerid, requireToken } from '../../src/index.js';
+import { takeWarnings } from '../helpers/warnings.js';
 
 // `provider: 'oidc'` against a small provider that serves exactly the metadata a test gives it,
 // over real HTTP, and records what it was sent.
@@ -24,7 +25,7 @@ afterEach(async () => {
   }
 });
 
-/** `documents` by path; `{issuer}` in a string value is replaced by the issuer URL. */
+/** `documents` by path (a number: that HTTP status, empty), built per request for the issuer URL. */
 async function fakeProvider(issuerPath: string, documents: (issuer: string) => Record<string, unknown>): Promise<Fake> {
   const seen: Fake['seen'] = [];
   const server = createServer(async (req: IncomingMessage, res) => {
@@ -33,8 +34,8 @@ async function fakeProvider(issuerPath: string, documents: (issuer: string) => R
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     seen.push({ path, authorization: req.headers.authorization, body });
     const doc = documents(issuer)[path];
-    if (doc === undefined) {
-      res.writeHead(404).end();
+    if (doc === undefined || typeof doc === 'number') {
+      res.writeHead(typeof doc === 'number' ? doc : 404).end();
       return;
     }
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(doc));
@@ -193,5 +194,96 @@ describe('responseMode for hybrid and implicit', () => {
         responseMode: 'query',
       }),
     ).toThrow(/responseMode.*implicit/);
+  });
+});
+
+// What a feature needs from the provider's metadata is checked once discovery completes, so a
+// misconfiguration is in the server log at startup and not first at a user's request.
+describe("startup checks of what the provider's metadata lacks", () => {
+  beforeEach(() => void takeWarnings());
+
+  const app = (issuer: string, extra: Partial<EmpowerIDOptions> = {}) =>
+    empowerid({ provider: 'oidc', server: issuer, clientId: 'app', clientSecret: 's', baseURL: 'http://127.0.0.1:3000', ...extra });
+
+  /** The EMPOWERID_ENDPOINT_MISSING warnings, once discovery has completed. */
+  async function startupWarnings(client: EmpowerIDClient): Promise<string[]> {
+    await client.metadata();
+    await new Promise((resolve) => setImmediate(resolve));
+    return takeWarnings('EMPOWERID_ENDPOINT_MISSING').map((w) => w.message);
+  }
+
+  it('names, one warning each, RP-initiated logout, revocation at logout and hybrid form_post, with the option to set', async () => {
+    const op = await fakeProvider('', (iss) => ({
+      '/.well-known/openid-configuration': metadata(iss, { response_modes_supported: ['query', 'fragment'] }),
+    }));
+    const router = app(op.issuer, { responseType: 'code id_token' });
+    const warnings = await startupWarnings(router.client);
+    expect(warnings).toHaveLength(3);
+    expect(warnings).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/"endpoints\.endSession".*RP-initiated logout \(idpLogout\).*"end_session_endpoint"/),
+        expect.stringMatching(/"endpoints\.revocation".*revoking the refresh token at logout \(revokeOnLogout\).*"revocation_endpoint"/),
+        expect.stringMatching(/"responseType".*"code id_token".*hybrid.*form_post.*does not advertise/),
+      ]),
+    );
+  });
+
+  it('names the implicit flow when the provider advertises no form_post', async () => {
+    const op = await fakeProvider('', (iss) => ({
+      '/.well-known/openid-configuration': metadata(iss, {
+        response_modes_supported: ['query', 'fragment'],
+        end_session_endpoint: `${iss}/logout`,
+        revocation_endpoint: `${iss}/revoke`,
+      }),
+    }));
+    const router = app(op.issuer, { responseType: 'id_token token' });
+    expect(await startupWarnings(router.client)).toEqual([expect.stringMatching(/"responseType".*"id_token token".*implicit.*form_post/)]);
+    takeWarnings('EMPOWERID_IMPLICIT_FLOW');
+  });
+
+  it('says nothing when the provider advertises what the features need, or when the features are off', async () => {
+    const full = await fakeProvider('', (iss) => ({
+      '/.well-known/openid-configuration': metadata(iss, {
+        response_modes_supported: ['query', 'fragment', 'form_post'],
+        end_session_endpoint: `${iss}/logout`,
+        revocation_endpoint: `${iss}/revoke`,
+      }),
+    }));
+    expect(await startupWarnings(app(full.issuer, { responseType: 'code id_token' }).client)).toEqual([]);
+    const bare = await fakeProvider('', (iss) => ({ '/.well-known/openid-configuration': metadata(iss) }));
+    expect(await startupWarnings(app(bare.issuer, { idpLogout: false, revokeOnLogout: false }).client)).toEqual([]);
+    // An explicit responseMode: 'form_post' is the user's own choice, made knowing the provider.
+    expect(
+      await startupWarnings(
+        app(bare.issuer, { idpLogout: false, revokeOnLogout: false, responseType: 'code id_token', responseMode: 'form_post' }).client,
+      ),
+    ).toEqual([]);
+  });
+
+  it('still names them when the provider was down at startup and discovery succeeds on a retry', async () => {
+    let down = true;
+    const op = await fakeProvider('', (iss) => ({
+      '/.well-known/openid-configuration': down ? 503 : metadata(iss, { end_session_endpoint: `${iss}/logout` }),
+    }));
+    const router = app(op.issuer, { discoveryRetryBaseMs: 20 });
+    await expect(router.client.metadata()).rejects.toMatchObject({ code: 'ERR_IDP_UNAVAILABLE' });
+    down = false;
+    await vi.waitFor(() => router.client.metadata(), { timeout: 5000, interval: 20 });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(takeWarnings('EMPOWERID_ENDPOINT_MISSING').map((w) => w.message)).toEqual([
+      expect.stringMatching(/"endpoints\.revocation".*revokeOnLogout/),
+    ]);
+  });
+
+  it('the feature still fails at the request with ERR_CONFIG_INVALID naming the endpoint option', async () => {
+    const op = await fakeProvider('', (iss) => ({ '/.well-known/openid-configuration': metadata(iss) }));
+    const client = createClient({ provider: 'oidc', server: op.issuer, clientId: 'app', clientSecret: 's' });
+    await expect(client.revoke('a-refresh-token', 'refresh_token')).rejects.toMatchObject({
+      code: 'ERR_CONFIG_INVALID',
+      option: 'endpoints.revocation',
+    });
+    await expect(client.endSessionUrl({})).rejects.toMatchObject({ code: 'ERR_CONFIG_INVALID', option: 'endpoints.endSession' });
+    // Nothing was sent to a guessed URL.
+    expect(op.seen.map((r) => r.path)).toEqual(['/.well-known/openid-configuration']);
   });
 });
