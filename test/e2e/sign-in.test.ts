@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../src/index.js';
 import { DEFAULT_CLIENT, type MockEmpowerID, startMockEmpowerID } from '../../src/testing/index.js';
 import { BASE_URL, authorize, buildApp, sessionCookie, signIn, startLogin } from '../helpers/sign-in.js';
+import { takeWarnings } from '../helpers/warnings.js';
 
 let mock: MockEmpowerID;
 beforeAll(async () => {
@@ -84,6 +85,29 @@ describe('browser sign-in round trip', () => {
     await agent.get(callback.pathname + callback.search).expect(302);
     const me = await agent.get('/me').set('Accept', 'application/json').expect(200);
     expect(me.body.user.sub).toBe('alice');
+  });
+
+  it("hybrid with responseMode 'auto' (the default) falls back to the query string when discovery advertises no form_post", async () => {
+    // The mock advertises form_post; a provider that does not is this mock behind a discovery
+    // document without it (what a real EmpowerID advertises is unknown; its docs never name response_mode).
+    const withoutFormPost: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (!(input instanceof Request ? input.url : String(input)).endsWith('/oauth/.well-known/openid-configuration')) return res;
+      const doc = (await res.json()) as Record<string, unknown>;
+      return Response.json({ ...doc, response_modes_supported: ['query', 'fragment'] });
+    };
+    takeWarnings();
+    const agent = request.agent(buildApp(mock, { responseType: 'code id_token', fetch: withoutFormPost }));
+    const authorizeUrl = await startLogin(agent);
+    expect(authorizeUrl.searchParams.get('response_type')).toBe('code id_token');
+    expect(authorizeUrl.searchParams.has('response_mode')).toBe(false);
+    const callback = await authorize(authorizeUrl);
+    expect(callback.searchParams.get('id_token')).toBeTruthy();
+    await agent.get(callback.pathname + callback.search).expect(302);
+    const me = await agent.get('/me').set('Accept', 'application/json').expect(200);
+    expect(me.body.user.sub).toBe('alice');
+    // In EmpowerID mode the query string is the documented answer, not a misconfiguration.
+    expect(takeWarnings('EMPOWERID_ENDPOINT_MISSING')).toEqual([]);
   });
 
   it('revokes the refresh token at logout (and keeps it with revokeOnLogout: false)', async () => {

@@ -80,6 +80,8 @@ export interface ProviderSetup {
   appUrl?: string;
   /** Registers the first client for OpenID Connect Back-Channel Logout at this URI (sid required). */
   backchannelLogoutUri?: string;
+  /** Features turned off, so the discovery document lacks their endpoint (default: all on). */
+  disable?: readonly ('revocation' | 'rpInitiatedLogout')[];
 }
 export const SCENARIO_CLIENT_ID = 'scenario-app';
 
@@ -140,9 +142,9 @@ export async function startOidcProvider(setup: ProviderSetup = {}): Promise<Test
     features: {
       devInteractions: { enabled: true },
       introspection: { enabled: true },
-      revocation: { enabled: true },
+      revocation: { enabled: !setup.disable?.includes('revocation') },
       clientCredentials: { enabled: true },
-      rpInitiatedLogout: { enabled: true },
+      rpInitiatedLogout: { enabled: !setup.disable?.includes('rpInitiatedLogout') },
       backchannelLogout: { enabled: setup.backchannelLogoutUri !== undefined },
     },
     // Rotate every refresh token (the default rotates only for public clients), so the test
