@@ -20,12 +20,19 @@ const ID_TOKEN_CODES = new Set([
  */
 export function mapError(err: unknown, where: string, phase: 'callback' | 'call' = 'call'): EmpowerIDError {
   if (err instanceof EmpowerIDError) return err;
+  const mapped = classify(err, where, phase);
+  // One debug line per IdP failure, whatever its kind: the code it became, what the page or caller
+  // is told, and openid-client's precise reason (socket errors included; never a request body).
+  log('%s: %s %s (%s)', where, mapped.code, mapped.message.replace(/^empowerid: /, ''), detail(err));
+  return mapped;
+}
+
+function classify(err: unknown, where: string, phase: 'callback' | 'call'): EmpowerIDError {
   // The network first: a connection that failed says nothing about the ID token or the answer.
   // The message names the kind of failure only; the address and socket error stay in `cause`
   // and the debug log.
   const failure = transportFailure(err);
   if (failure !== undefined) {
-    log('%s: %s (%s)', where, failure, detail(err));
     return new IdPUnavailableError(`empowerid: ${where} ${describeFailure(failure)}`, { cause: err });
   }
   if (err instanceof oidc.AuthorizationResponseError) {
@@ -46,7 +53,6 @@ export function mapError(err: unknown, where: string, phase: 'callback' | 'call'
   }
   if (err instanceof Error) {
     if (err instanceof TypeError && !(err instanceof oidc.ClientError)) {
-      log('%s: %s', where, detail(err));
       return new IdPUnavailableError(`empowerid: ${where} could not be reached`, { cause: err });
     }
     const code = (err as { code?: string }).code;
@@ -54,7 +60,6 @@ export function mapError(err: unknown, where: string, phase: 'callback' | 'call'
       return new IdPUnavailableError(`empowerid: ${where} ${describeFailure('timeout')}`, { cause: err });
     }
     if (code === undefined && err instanceof oidc.ClientError && err.cause instanceof TypeError) {
-      log('%s: %s', where, detail(err));
       return new IdPUnavailableError(`empowerid: ${where} could not be reached`, { cause: err });
     }
     if (code === 'OAUTH_RESPONSE_IS_NOT_CONFORM') {
@@ -77,7 +82,6 @@ export function mapError(err: unknown, where: string, phase: 'callback' | 'call'
       return new IdPResponseError(`empowerid: ${where} answered a token that failed validation: ${detail(err)}`, { cause: err });
     }
   }
-  log('%s failed: %s', where, detail(err));
   return new IdPResponseError(`empowerid: ${where} failed`, { cause: err });
 }
 
