@@ -63,5 +63,8 @@ export async function beginLogin(req: Request, res: Response, { options, client 
   writeState(req, options.sessionKey, addTransaction(readState(req, options.sessionKey), stored));
   await promisify((cb) => session.save(cb));
   log('redirecting to the IdP (returnTo=%s%s)', returnTo, start.silentAttempt ? ', silent attempt' : '');
+  // Set here, not by the login route: login(), attemptSilentLogin and the route all redirect with
+  // a fresh `state` and a session cookie, whoever started them.
+  res.set('Cache-Control', 'no-store');
   res.redirect(302, url.href);
 }

@@ -87,6 +87,9 @@ export function modeOf(value: unknown, { options }: RouterState): LogoutMode {
  */
 export async function endSession(req: Request, res: Response, { options, client }: RouterState, mode: LogoutMode): Promise<void> {
   const session = sessionOf(req);
+  // Whoever calls it (the route or req.empowerid.logout()): the answer clears the session and its
+  // redirect carries id_token_hint and a fresh state.
+  res.set('Cache-Control', 'no-store');
   const { id_token: idToken, refresh_token: refreshToken, access_token: accessToken } = readState(req, options.sessionKey).tokens ?? {};
   await promisify((cb) => session.destroy(cb));
   // Guards on this instance must stop accepting the session's tokens now, even when the
