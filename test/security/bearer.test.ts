@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireToken, type RequireTokenOptions } from '../../src/index.js';
+import { createClient, requireToken, type RequireTokenOptions } from '../../src/index.js';
 import { DEFAULT_CLIENT, type MockEmpowerID, startMockEmpowerID } from '../../src/testing/index.js';
 import { rawRequest } from './raw-http.js';
 
@@ -12,6 +12,7 @@ let server: Server;
 let port: number;
 let good: string;
 let foreign: string;
+let refreshToken: string;
 
 // tokeninfo answers rewritten on the way back, as a compromised or confused IdP front would.
 let rewriteTokeninfo: ((body: Record<string, unknown>) => Record<string, unknown>) | undefined;
@@ -31,13 +32,19 @@ beforeAll(async () => {
   ];
   const app = express();
   app.get('/api', ...guarded({ fetch: rewriting, cacheMaxTtlSeconds: 0 } as RequireTokenOptions));
-  app.get('/api/mine', ...guarded({ expectedClientIds: [DEFAULT_CLIENT.clientId], cacheMaxTtlSeconds: 0 } as RequireTokenOptions));
+  app.get(
+    '/api/mine',
+    ...guarded({ fetch: rewriting, expectedClientIds: [DEFAULT_CLIENT.clientId], cacheMaxTtlSeconds: 0 } as RequireTokenOptions),
+  );
   app.get('/api/issuer', ...guarded({ fetch: rewriting, expectedIssuer: mock.issuer, cacheMaxTtlSeconds: 0 } as RequireTokenOptions));
   server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
   good = await mock.issueAccessToken({ username: 'alice', scope: 'openid' });
   foreign = await mock.issueAccessToken({ username: 'alice', clientId: OTHER_CLIENT.clientId, scope: 'openid' });
+  const client = createClient({ server: mock.url, clientId: DEFAULT_CLIENT.clientId, clientSecret: DEFAULT_CLIENT.clientSecret });
+  const set = await client.password({ username: 'alice', password: 'alice-password', scope: 'openid offline_access' });
+  refreshToken = set.refresh_token as string;
 });
 afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
@@ -138,6 +145,42 @@ const attacks: Array<{ name: string; path?: string; headers: () => string[]; sta
     status: 401,
     error: 'invalid_token',
   },
+  {
+    name: 'an introspection answer naming another client, guard expects its own',
+    path: '/api/mine',
+    headers: () => [`Authorization: Bearer ${good}`],
+    before: () => {
+      rewriteTokeninfo = (b) => ({ ...b, client_id: OTHER_CLIENT.clientId });
+    },
+    status: 401,
+    error: 'invalid_token',
+  },
+  // Another token type: only an access token is a bearer credential.
+  {
+    name: 'a refresh token sent as the bearer token',
+    headers: () => [`Authorization: Bearer ${refreshToken}`],
+    status: 401,
+    error: 'invalid_token',
+  },
+  ...(
+    [
+      ['token_type refresh_token', { token_type: 'refresh_token' }],
+      ['token_type of another kind (urn id_token)', { token_type: 'urn:ietf:params:oauth:token-type:id_token' }],
+      ['token_type of another scheme (DPoP)', { token_type: 'DPoP' }],
+      ['token_type that is not a string', { token_type: ['Bearer'] }],
+      ['exp as a string', { exp: '9999999999' }],
+      ['nbf as a string', { nbf: '0' }],
+      ['iat as an object', { iat: {} }],
+    ] as const
+  ).map(([what, patch]) => ({
+    name: `an introspection answer with ${what}`,
+    headers: () => [`Authorization: Bearer ${good}`],
+    before: () => {
+      rewriteTokeninfo = (b: Record<string, unknown>) => ({ ...b, ...patch });
+    },
+    status: 401,
+    error: 'invalid_token',
+  })),
 ];
 
 describe('bearer token attacks over the wire', () => {
