@@ -15,6 +15,7 @@ import { mapError } from './map-error.js';
 import { type TokenSet, toTokenSet } from './tokens.js';
 import { TokenCache } from './cache.js';
 import { SignInIndex } from './sign-ins.js';
+import { type RevocationMember, announceRevocation, joinRevocations, providerOf } from './revocations.js';
 
 const log = debug('client');
 
@@ -194,6 +195,14 @@ export class EmpowerIDClient {
   #basicHeader: string | undefined;
   readonly #revocationListeners = new Set<(keys: readonly string[]) => void | Promise<void>>();
   readonly #signIns = new SignInIndex();
+  /** This client's place on the process-wide revocation channel of its IdP (held weakly there). */
+  readonly #revocations: RevocationMember = {
+    expand: (keys) => keys.flatMap((key) => this.#signIns.take(key)),
+    receive: async (keys) => {
+      await Promise.all([...this.#revocationListeners].map((listener) => listener(keys)));
+    },
+  };
+  readonly #provider: string;
   #configs: Map<Flavour, Promise<oidc.Configuration>> = new Map();
 
   constructor(options: ClientOptions | ResolvedClientConfig) {
@@ -205,6 +214,8 @@ export class EmpowerIDClient {
     this.#fetch = this.config.fetch ?? defaultFetch(this.config.timeoutMs);
     this.#pooled = this.config.fetch === undefined;
     this.#metadata = new MetadataSource(this.config, this.#fetch);
+    this.#provider = providerOf(this.config);
+    joinRevocations(this.#provider, this.#revocations);
   }
 
   /** Starts discovery without waiting; an IdP that is down is retried in the background. */
@@ -502,25 +513,28 @@ export class EmpowerIDClient {
   }
 
   /**
-   * Makes every cache built on this client (the `requireToken()` guards') forget these tokens and
-   * every token issued to the same sign-in, as far as this client saw them issued. Logout calls
-   * it; {@link EmpowerIDClient.revoke} calls it after a successful revocation. Rejects only if a
+   * Makes every token cache of this IdP in the process forget these tokens and every token issued
+   * to the same sign-in: the caches of the `requireToken()` guards built on this client, and those
+   * of every other client with the same `server` (an API guard with its own IdP settings, another
+   * client registration). Each client adds the tokens it saw issued to that sign-in. With
+   * `shared`, the eviction reaches every instance. Logout calls it;
+   * {@link EmpowerIDClient.revoke} calls it after a successful revocation. Rejects only if a
    * cache's store does.
    *
    * @example
    * await client.forget(session.accessToken, session.refreshToken);
    */
   async forget(...tokens: (string | undefined)[]): Promise<void> {
-    const keys = new Set<string>();
-    for (const token of tokens) if (token) for (const key of this.#signIns.take(TokenCache.keyFor(token))) keys.add(key);
-    if (keys.size === 0) return;
-    const list = [...keys];
-    await Promise.all([...this.#revocationListeners].map((listener) => listener(list)));
+    const keys: string[] = [];
+    for (const token of tokens) if (token) keys.push(TokenCache.keyFor(token));
+    if (keys.length === 0) return;
+    await announceRevocation(this.#provider, keys);
   }
 
   /**
    * @internal Called with the cache keys (SHA-256 of each token, never the token) of every token
-   * this client revokes or forgets; returns the unsubscribe function.
+   * this client, or any client of the same IdP in the process, revokes or forgets; returns the
+   * unsubscribe function.
    */
   onRevoke(listener: (keys: readonly string[]) => void | Promise<void>): () => void {
     this.#revocationListeners.add(listener);

@@ -11,9 +11,11 @@ import { BASE_URL, buildApp, sessionCookie, signIn } from '../helpers/sign-in.js
 // What the IdP said about a token is shared; what a guard accepts is that guard's own policy,
 // whatever guard served the token first.
 
+// An API of the same IdP with a client registration of its own.
+const API_CLIENT = { clientId: 'orders-api', clientSecret: 'orders-api-secret', redirectUris: ['http://127.0.0.1:4000/callback'] };
 let mock: MockEmpowerID;
 beforeAll(async () => {
-  mock = await startMockEmpowerID({ autoLogin: 'alice' });
+  mock = await startMockEmpowerID({ autoLogin: 'alice', clients: [DEFAULT_CLIENT, API_CLIENT] });
 });
 afterAll(() => mock.close());
 beforeEach(() => mock.resetCounts());
@@ -208,6 +210,44 @@ describe('logout and revocation evict every token of the sign-in', () => {
     await request(b).get('/logout').set('Cookie', cookie).set('Sec-Fetch-Site', 'same-origin').expect(302);
     await request(b).get('/api').set('Authorization', `Bearer ${accessToken}`).expect(401);
     expect(mock.counts.tokenrevoke).toBe(1);
+  });
+
+  it('after /logout a guard with its own IdP settings in the same app forgets the token too', async () => {
+    const app = appWith({ '/api': {} });
+    const own = { server: mock.url, clientId: DEFAULT_CLIENT.clientId, clientSecret: DEFAULT_CLIENT.clientSecret };
+    app.get('/api-own', requireToken(own), (_req, res) => res.send('ok'));
+    const agent = request.agent(app);
+    await signIn(agent);
+    const accessToken = (await agent.get('/me').expect(200)).body.accessToken as string;
+    for (const path of ['/api', '/api-own']) await request(app).get(path).set('Authorization', `Bearer ${accessToken}`).expect(200);
+    await agent.post('/logout').set('Origin', BASE_URL).expect(302);
+    for (const path of ['/api', '/api-own']) await request(app).get(path).set('Authorization', `Bearer ${accessToken}`).expect(401);
+  });
+
+  it('after /logout an API of another client of the same IdP in the process forgets the token too', async () => {
+    const web = appWith({});
+    const agent = request.agent(web);
+    await signIn(agent);
+    const accessToken = (await agent.get('/me').expect(200)).body.accessToken as string;
+    // Its own registration, and the server written with a trailing slash: still the same IdP.
+    const api = express();
+    api.get('/orders', requireToken({ server: `${mock.url}/`, ...API_CLIENT }), (_req, res) => res.send('ok'));
+    await request(api).get('/orders').set('Authorization', `Bearer ${accessToken}`).expect(200);
+    mock.resetCounts();
+    await request(api).get('/orders').set('Authorization', `Bearer ${accessToken}`).expect(200);
+    expect(mock.counts.tokeninfo ?? 0).toBe(0); // answered from its cache
+    await agent.post('/logout').set('Origin', BASE_URL).expect(302);
+    await request(api).get('/orders').set('Authorization', `Bearer ${accessToken}`).expect(401);
+  });
+
+  it('a revocation through an API-only guard’s client evicts the sign-in from the app’s guards', async () => {
+    const guard = requireToken({ server: mock.url, clientId: DEFAULT_CLIENT.clientId, clientSecret: DEFAULT_CLIENT.clientSecret });
+    const client = guard.verifier!.client;
+    const set = await client.password({ username: 'alice', password: 'alice-password', scope: 'openid offline_access' });
+    const app = appWith({ '/api': {} });
+    await request(app).get('/api').set('Authorization', `Bearer ${set.access_token}`).expect(200);
+    await client.revoke(set.refresh_token!, 'refresh_token');
+    await request(app).get('/api').set('Authorization', `Bearer ${set.access_token}`).expect(401);
   });
 
   it('revoking the refresh token through the client evicts the access tokens of its sign-in', async () => {
