@@ -3,7 +3,7 @@ import { type CacheStats, type CacheStore, TokenCache } from './cache.js';
 import type { EmpowerIDClient, IntrospectionResponse, UserInfo } from './client.js';
 import { debug } from './debug.js';
 import { Interner, internStrings } from './intern.js';
-import { type Shared, clientGroup } from './shared.js';
+import { type Shared, clientGroup, providerGroup } from './shared.js';
 import { TokenPolicy, type TokenPolicyOptions, type VerifiedToken } from './token-policy.js';
 
 export { TokenPolicy, type TokenPolicyOptions, type VerifiedToken } from './token-policy.js';
@@ -112,14 +112,20 @@ export class TokenVerifier {
       ...(options.cacheMaxEntries !== undefined && { maxEntries: options.cacheMaxEntries }),
       ...(options.store !== undefined && { store: options.store }),
       ...(options.shared !== undefined && {
-        // Per client (named the same on every instance) and lifetime settings.
-        tier: options.shared.cacheTier<TokenFacts>(clientGroup(client.config), `${this.#maxTtlMs}:${this.#negativeTtlMs}`),
+        // Per client (named the same on every instance) and lifetime settings; evictions are heard
+        // by every token cache of the IdP, whichever client it belongs to.
+        tier: options.shared.cacheTier<TokenFacts>(
+          clientGroup(client.config),
+          `${this.#maxTtlMs}:${this.#negativeTtlMs}`,
+          providerGroup(client.config),
+        ),
         onTierFailure: options.onSharedFailure === 'introspect' ? 'load' : 'fail',
       }),
     });
     this.policy = this.policyFor(options);
-    // Any revocation through this client, not only through this verifier, evicts the token and
-    // the other tokens of its sign-in.
+    // Any revocation or logout through any client of this IdP in the process (this one, the
+    // router's, another registration's), not only through this verifier, evicts the token and the
+    // other tokens of its sign-in.
     client.onRevoke((keys) => this.#evictKeys(keys));
   }
 

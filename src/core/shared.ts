@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { ConfigurationError } from '../errors.js';
 import { debug } from './debug.js';
 import { MemoryBackend } from './shared-memory.js';
+import { providerOf } from './revocations.js';
 import { Sealer } from './seal.js';
 
 const log = debug('shared');
@@ -193,13 +194,16 @@ export class Shared {
 
   /**
    * The back tier of a token cache: `group` names the client whose answers it holds (the same on
-   * every instance: derived from the client's server and id), `variant` its cache settings. An eviction is broadcast
-   * to the whole group: every instance drops its in-process copy and deletes the Redis entry of
-   * each variant it uses.
+   * every instance: derived from the client's server and id), `variant` its cache settings, and
+   * `scope` who hears its evictions (default `group`; the token caches use the IdP,
+   * {@link providerGroup}, so that a token revoked through one client registration is forgotten
+   * by the caches of every client of that IdP). An eviction is broadcast to the whole scope:
+   * every instance drops its in-process copy and deletes the Redis entry of each group and
+   * variant it uses.
    */
-  cacheTier<V>(group: string, variant = 'default'): CacheBackTier<V> {
-    const listeners = this.#evictListeners.get(group) ?? new Set<EvictListener>();
-    this.#evictListeners.set(group, listeners);
+  cacheTier<V>(group: string, variant = 'default', scope = group): CacheBackTier<V> {
+    const listeners = this.#evictListeners.get(scope) ?? new Set<EvictListener>();
+    this.#evictListeners.set(scope, listeners);
     this.#subscribeEvictions();
     const backend = this.backend;
     const keyOf = (key: string) => this.key('cache', group, variant, key);
@@ -223,7 +227,7 @@ export class Shared {
       set: (key, value, ttlMs) => backend.set(keyOf(key), JSON.stringify(value), ttlMs),
       delete: async (key) => {
         await backend.delete([keyOf(key)]);
-        await this.evict(group, [key]);
+        await this.evict(scope, [key]);
       },
       get trustworthy() {
         return backend.connected;
@@ -234,14 +238,14 @@ export class Shared {
     };
   }
 
-  /** Tells every instance to forget `keys` (token hashes) in every cache of `group`. */
-  async evict(group: string, keys: readonly string[]): Promise<void> {
-    await Promise.all(keys.map((key) => this.backend.publish(this.key('evict'), `${group}\n${key}`)));
+  /** Tells every instance to forget `keys` (token hashes) in every cache of `scope`. */
+  async evict(scope: string, keys: readonly string[]): Promise<void> {
+    await Promise.all(keys.map((key) => this.backend.publish(this.key('evict'), `${scope}\n${key}`)));
   }
 
   /**
-   * Broadcasts every token `client` revokes or forgets (logout) to the caches of all instances,
-   * even when this instance never built a guard for that client.
+   * Broadcasts every token `client` revokes or forgets (logout) to the token caches of that IdP on
+   * all instances, whichever client they belong to, even when this instance never built a guard.
    */
   attach(client: {
     config: { server: URL; clientId: string };
@@ -249,8 +253,8 @@ export class Shared {
   }): void {
     if (this.local || this.#attached.has(client)) return;
     this.#attached.add(client);
-    const group = clientGroup(client.config);
-    client.onRevoke((keys) => this.evict(group, keys));
+    const scope = providerGroup(client.config);
+    client.onRevoke((keys) => this.evict(scope, keys));
   }
 
   #subscribeEvictions(): void {
@@ -289,6 +293,17 @@ export function memoryShared(options: SharedOptions = {}): Shared {
 /** The name of a client's caches, the same on every instance: its server and client id, hashed. */
 export function clientGroup(config: { server: URL; clientId: string }): string {
   return createHash('sha256').update(`${config.server.href}\n${config.clientId}`).digest('base64url').slice(0, 16);
+}
+
+/**
+ * The name of an IdP's eviction scope, the same on every instance: its server URL (without a
+ * trailing slash), hashed. Every token cache of that IdP hears its evictions.
+ */
+export function providerGroup(config: { server: URL }): string {
+  return createHash('sha256')
+    .update(`provider\n${providerOf(config)}`)
+    .digest('base64url')
+    .slice(0, 16);
 }
 
 function positive(value: unknown, name: string, fallback: number): number {

@@ -13,6 +13,8 @@ import { authorize, sessionCookie } from '../helpers/sign-in.js';
 const APP = fileURLToPath(new URL('../fixtures/multi-instance/app.mjs', import.meta.url));
 const SECRET = 'the deployment secret, 32 characters or more';
 const ACCESS_TOKEN_TTL = 8; // seconds: renewal starts at half of it
+// An API-only service of the same IdP, with a registration of its own.
+const API_CLIENT = { clientId: 'orders-api', clientSecret: 'orders-api-secret', redirectUris: ['http://127.0.0.1:4000/callback'] };
 
 interface Instance {
   url: string;
@@ -58,29 +60,35 @@ describe.runIf(hasRedis('test/redis/multi-instance.test.ts'))('two instances on 
   let env: Record<string, string>;
   let a: Instance;
   let b: Instance;
+  let c: Instance;
   let cookie: string;
   let signedInAt: number;
 
   beforeAll(async () => {
-    [redis, mock] = await Promise.all([startRedis(), startMockEmpowerID({ autoLogin: 'alice', accessTokenTTL: ACCESS_TOKEN_TTL })]);
+    [redis, mock] = await Promise.all([
+      startRedis(),
+      startMockEmpowerID({ autoLogin: 'alice', accessTokenTTL: ACCESS_TOKEN_TTL, clients: [DEFAULT_CLIENT, API_CLIENT] }),
+    ]);
     env = {
       REDIS_URL: redis.url,
       IDP_URL: mock.url,
       TOKEN_SECRET: SECRET,
       CLIENT_ID: DEFAULT_CLIENT.clientId,
       CLIENT_SECRET: DEFAULT_CLIENT.clientSecret,
+      API_CLIENT_ID: API_CLIENT.clientId,
+      API_CLIENT_SECRET: API_CLIENT.clientSecret,
     };
-    const [portA, portB] = [await freePort(), await freePort()];
-    [a, b] = await Promise.all([startApp(portA, env), startApp(portB, env)]);
+    const [portA, portB, portC] = [await freePort(), await freePort(), await freePort()];
+    [a, b, c] = await Promise.all([startApp(portA, env), startApp(portB, env), startApp(portC, { ...env, ROLE: 'api' })]);
   }, 60_000);
   afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
+    await Promise.all([a?.stop(), b?.stop(), c?.stop()]);
     await redis?.stop();
     await mock?.close();
   });
 
   const me = (instance: Instance) => request(instance.url).get('/me').set('Cookie', cookie).set('Accept', 'application/json');
-  const api = (instance: Instance, token: string) => request(instance.url).get('/api').set('Authorization', `Bearer ${token}`);
+  const api = (instance: Instance, token: string, path = '/api') => request(instance.url).get(path).set('Authorization', `Bearer ${token}`);
 
   it('a sign-in through A is a session on B', async () => {
     const agent = request.agent(a.url);
@@ -134,6 +142,33 @@ describe.runIf(hasRedis('test/redis/multi-instance.test.ts'))('two instances on 
     expect(elapsed).toBeLessThan(1000);
     console.log(`B refused the logged-out token ${elapsed} ms after the logout on A`);
     await me(b).expect(401);
+  });
+
+  it('logout through A reaches every guard of the IdP on every instance: own-settings guards on A and B, an API-only service of another client', async () => {
+    const agent = request.agent(a.url);
+    const login = await agent.get('/login').expect(302);
+    const callback = await authorize(new URL(login.headers.location as string));
+    const session = sessionCookie(await agent.get(callback.pathname + callback.search).expect(302)) as string;
+    const token = (await request(a.url).get('/me').set('Cookie', session).expect(200)).body.accessToken as string;
+    const guards: Array<[string, Instance, string]> = [
+      ['A /api-own', a, '/api-own'],
+      ['B /api-own', b, '/api-own'],
+      ['B /api', b, '/api'],
+      ['C /orders (API-only, client orders-api)', c, '/orders'],
+    ];
+    for (const [, instance, path] of guards) {
+      await api(instance, token, path).expect(200);
+      await api(instance, token, path).expect(200); // now in that guard's in-process cache
+    }
+    await request(a.url).post('/logout').set('Cookie', session).set('Origin', 'http://127.0.0.1:3000').expect(302);
+    const loggedOut = Date.now();
+    const accepted = new Set(guards.map(([name]) => name));
+    while (accepted.size && Date.now() - loggedOut < 1000) {
+      for (const [name, instance, path] of guards)
+        if (accepted.has(name) && (await api(instance, token, path)).status === 401) accepted.delete(name);
+    }
+    expect([...accepted]).toEqual([]);
+    console.log(`every guard refused the logged-out token ${Date.now() - loggedOut} ms after the logout on A`);
   });
 
   it('Redis killed mid-run: 503 with Retry-After, then recovery without restarting the apps', async () => {
