@@ -4,7 +4,8 @@ import { debug } from '../core/debug.js';
 import { safeReturnTo } from '../core/return-to.js';
 import { safeEqual } from '../core/safe-equal.js';
 import { CallbackError } from '../errors.js';
-import { adoptSession, CallbackClaims, type ClaimOutcome } from './callback-claims.js';
+import type { HeldLock } from '../core/shared.js';
+import { adoptSession, CallbackClaims, type ClaimOutcome, SharedClaims, type SharedOutcome } from './callback-claims.js';
 import type { UserClaims } from './augment.js';
 import { type RouterState, establishSession } from './context.js';
 import { runAfterCallback, type StoredTransaction } from './hooks.js';
@@ -22,8 +23,40 @@ const TRANSACTION_MAX_AGE_MS = 15 * 60_000;
 export function callbackHandler(state: RouterState) {
   const { options, client } = state;
   const claims = claimsOf(state);
+  const remote = new SharedClaims(options.shared, client.config.timeoutMs);
   return async (req: Request, res: Response, next: NextFunction) => {
     let settle: ((outcome: ClaimOutcome | undefined) => void) | undefined;
+    let lock: HeldLock | undefined;
+    let stateKey: string | undefined;
+    let origin = '';
+    // This request only follows another one: it consumed nothing, and its session copy is stale.
+    let following = false;
+    /** Ends this request's claim, here and for other instances: the outcome first, then the lock. */
+    const finish = async (outcome: ClaimOutcome | undefined) => {
+      const held = lock;
+      lock = undefined;
+      if (held && stateKey !== undefined) {
+        await remote
+          .record(stateKey, { origin, ...outcome })
+          .catch((err: Error) => log('callback outcome not shared (%s); duplicates elsewhere are refused', err.message));
+        await held.release().catch((err: Error) => log('callback claim not released (%s); it expires', err.message));
+      }
+      settle?.(outcome);
+      settle = undefined;
+    };
+    /** Continues in the session the winning request signed into, or refuses like any late duplicate. */
+    const follow = async (outcome: ClaimOutcome | SharedOutcome | undefined) => {
+      following = true;
+      if (outcome?.sessionId && outcome.returnTo !== undefined && (await adoptSession(req, outcome.sessionId))) {
+        log('duplicate callback followed the first one into its session');
+        res.redirect(302, outcome.returnTo);
+        return;
+      }
+      throw new CallbackError(
+        'ERR_CALLBACK_NO_TRANSACTION',
+        'empowerid: this sign-in was already completed by another request; start again at the login route',
+      );
+    };
     try {
       const session = sessionOf(req);
       const raw = (req.method === 'POST' ? req.body : req.query) as Record<string, unknown> | undefined;
@@ -31,21 +64,14 @@ export function callbackHandler(state: RouterState) {
         throw new CallbackError('ERR_CALLBACK_INVALID', 'empowerid: the callback carries no parameters');
       }
       const { [RELAY_FIELD]: _relayed, ...params } = raw;
-      const stateKey = typeof params.state === 'string' && params.state !== '' ? CallbackClaims.keyOf(params.state) : undefined;
-      const origin = (req as unknown as { sessionID?: string }).sessionID ?? '';
+      const key = typeof params.state === 'string' && params.state !== '' ? CallbackClaims.keyOf(params.state) : undefined;
+      stateKey = key;
+      origin = (req as unknown as { sessionID?: string }).sessionID ?? '';
       // The same callback already being completed for this browser: wait and follow it.
-      const running = stateKey === undefined ? undefined : claims.find(stateKey, origin);
+      const running = key === undefined ? undefined : claims.find(key, origin);
       if (running) {
-        const outcome = await running;
-        if (outcome?.sessionId && (await adoptSession(req, outcome.sessionId))) {
-          log('duplicate callback followed the first one into its session');
-          res.redirect(302, outcome.returnTo);
-          return;
-        }
-        throw new CallbackError(
-          'ERR_CALLBACK_NO_TRANSACTION',
-          'empowerid: this sign-in was already completed by another request; start again at the login route',
-        );
+        await follow(await running);
+        return;
       }
       const stored = readState(req, options.sessionKey);
       const pending = (stored.transactions ?? []).filter((t) => client.config.clock() - t.createdAt < TRANSACTION_MAX_AGE_MS);
@@ -56,7 +82,7 @@ export function callbackHandler(state: RouterState) {
       }
       if (pending.length === 0) {
         // Back after sign-in replays the callback: a signed-in user goes on, nobody else does.
-        const done = stateKey === undefined || !stored.tokens ? undefined : stored.completed?.find((c) => safeEqual(c.state, stateKey));
+        const done = key === undefined || !stored.tokens ? undefined : stored.completed?.find((c) => safeEqual(c.state, key));
         if (done) {
           res.redirect(302, done.returnTo);
           return;
@@ -71,13 +97,30 @@ export function callbackHandler(state: RouterState) {
       if (tx.responseMode === 'form_post' && req.method !== 'POST') {
         throw new CallbackError('ERR_CALLBACK_INVALID', 'empowerid: this login asked for a form_post answer, but the callback came by GET');
       }
-      // Single use, claimed before anything is awaited: a concurrent duplicate waits for this one.
-      if (stateKey !== undefined) settle = claims.claim(stateKey, origin);
+      if (key !== undefined) {
+        // Single use, claimed in this process before anything is awaited (a concurrent duplicate
+        // here waits for this one), then in the shared store (a duplicate on another instance).
+        settle = claims.claim(key, origin);
+        lock = await remote.take(key);
+        // Without the claim, another request holds it: wait for its outcome. With it, the previous
+        // holder may have finished between this request's session load and the claim.
+        const other = lock ? await remote.finished(key) : await remote.waitFor(key);
+        if (!lock || other) {
+          await lock?.release().catch(() => {});
+          lock = undefined;
+          const outcome = other?.sessionId && other.origin === origin ? other : undefined;
+          log('callback completed by another instance (%s)', outcome ? 'signed in' : 'no sign-in');
+          settle(outcome?.sessionId ? { sessionId: outcome.sessionId, returnTo: outcome.returnTo ?? '/' } : undefined);
+          settle = undefined;
+          await follow(outcome);
+          return;
+        }
+      }
       writeState(req, options.sessionKey, { ...stored, transactions: pending.filter((t) => t !== tx) });
 
       if (tx.prompt === 'none' && typeof params.error === 'string' && SILENT_FAILURES.has(params.error)) {
         await promisify((cb) => session.save(cb));
-        settle?.(undefined);
+        await finish(undefined);
         // attemptSilentLogin: a visitor not signed in at the IdP goes on to the page, anonymously.
         if ((tx as StoredTransaction).silentAttempt) {
           log('silent login attempt: not signed in at the IdP (%s)', params.error);
@@ -110,18 +153,19 @@ export function callbackHandler(state: RouterState) {
           throw err;
         }
       }
-      const completed = stateKey === undefined ? [] : [{ state: stateKey, returnTo }];
+      const completed = key === undefined ? [] : [{ state: key, returnTo }];
       await establishSession(req, state, tokens, { completed });
       await promisify((cb) => sessionOf(req).save(cb));
       log('signed in sub=%s', tokens.claims?.sub);
-      settle?.({ sessionId: (req as unknown as { sessionID?: string }).sessionID as string, returnTo });
+      await finish({ sessionId: (req as unknown as { sessionID?: string }).sessionID as string, returnTo });
       res.redirect(302, returnTo);
     } catch (err) {
       log('callback failed: %s (%s)', (err as { code?: string }).code ?? 'error', (err as Error).message);
-      settle?.(undefined);
-      // Persist the consumed transaction, so a failed callback cannot be replayed.
+      await finish(undefined);
+      // Persist the consumed transaction, so a failed callback cannot be replayed. A request that
+      // only followed another consumed nothing: saving its stale copy would bring the transaction back.
       const session = (req as unknown as { session?: { save(cb: () => void): void } }).session;
-      if (session) await new Promise<void>((resolve) => session.save(() => resolve()));
+      if (session && !following) await new Promise<void>((resolve) => session.save(() => resolve()));
       next(err);
     }
   };

@@ -89,6 +89,15 @@ describe.runIf(hasRedis('test/redis/multi-instance.test.ts'))('two instances on 
 
   const me = (instance: Instance) => request(instance.url).get('/me').set('Cookie', cookie).set('Accept', 'application/json');
   const api = (instance: Instance, token: string, path = '/api') => request(instance.url).get(path).set('Authorization', `Bearer ${token}`);
+  /** A sign-in through `instance` of its own: the session cookie and the callback answer. */
+  const pendingCallback = async (instance: Instance, returnTo = '/me') => {
+    const login = await request(instance.url)
+      .get(`/login?returnTo=${encodeURIComponent(returnTo)}`)
+      .expect(302);
+    const started = sessionCookie(login) as string;
+    const callback = await authorize(new URL(login.headers.location as string));
+    return { cookie: started, url: callback.pathname + callback.search };
+  };
 
   it('a sign-in through A is a session on B', async () => {
     const agent = request.agent(a.url);
@@ -169,6 +178,61 @@ describe.runIf(hasRedis('test/redis/multi-instance.test.ts'))('two instances on 
     }
     expect([...accepted]).toEqual([]);
     console.log(`every guard refused the logged-out token ${Date.now() - loggedOut} ms after the logout on A`);
+  });
+
+  describe('the same callback sent to A and B at once', () => {
+    for (const round of [1, 2, 3]) {
+      it(`round ${round}: one code exchange; both answers redirect to returnTo with the same signed-in session`, async () => {
+        const pending = await pendingCallback(a);
+        mock.resetCounts();
+        const send = (instance: Instance) =>
+          request(instance.url).get(pending.url).set('Cookie', pending.cookie).set('Accept', 'application/json');
+        const [ra, rb] = await Promise.all([send(a), send(b)]);
+        expect(mock.counts['token:authorization_code']).toBe(1);
+        expect([ra.status, rb.status]).toEqual([302, 302]);
+        expect([ra.headers.location, rb.headers.location]).toEqual(['/me', '/me']);
+        const [ca, cb] = [sessionCookie(ra), sessionCookie(rb)];
+        expect(ca).toBeDefined();
+        expect(cb).toBe(ca);
+        // The sign-in was not burnt by a second use of the code: its access token is still good.
+        const signedIn = await request(b.url)
+          .get('/me')
+          .set('Cookie', ca as string)
+          .set('Accept', 'application/json')
+          .expect(200);
+        expect(signedIn.body.user.sub).toBe('alice');
+        await api(a, signedIn.body.accessToken).expect(200);
+      });
+    }
+
+    it('a duplicate arriving after the first completed on the other instance gets the in-process answer: a clean 400, the sign-in intact', async () => {
+      // As in one process: the pre-login session is gone (regenerated), so nothing is in progress
+      // for that cookie any more; the code is not exchanged a second time.
+      const pending = await pendingCallback(a);
+      mock.resetCounts();
+      const first = await request(a.url).get(pending.url).set('Cookie', pending.cookie).expect(302);
+      const late = await request(b.url).get(pending.url).set('Cookie', pending.cookie).set('Accept', 'application/json');
+      expect(late.status).toBe(400);
+      expect(late.body.code).toBe('ERR_CALLBACK_NO_TRANSACTION');
+      expect(mock.counts['token:authorization_code']).toBe(1);
+      const signedIn = await request(b.url)
+        .get('/me')
+        .set('Cookie', sessionCookie(first) as string)
+        .expect(200);
+      await api(b, signedIn.body.accessToken).expect(200);
+    });
+
+    it('another browser sending the same callback to the other instance does not get the sign-in', async () => {
+      const victim = await pendingCallback(a);
+      const attacker = await pendingCallback(b); // a session of its own, with a login of its own
+      const [v, x] = await Promise.all([
+        request(a.url).get(victim.url).set('Cookie', victim.cookie),
+        request(b.url).get(victim.url).set('Cookie', attacker.cookie).set('Accept', 'application/json'),
+      ]);
+      expect(v.status).toBe(302);
+      expect(x.status).toBe(400);
+      expect(sessionCookie(x)).not.toBe(sessionCookie(v));
+    });
   });
 
   it('Redis killed mid-run: 503 with Retry-After, then recovery without restarting the apps', async () => {

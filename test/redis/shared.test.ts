@@ -7,6 +7,7 @@ import { RefreshCoordinator } from '../../src/core/refresh-coordinator.js';
 import type { Shared } from '../../src/core/shared.js';
 import { EmpowerIDClient, SharedUnavailableError, requireToken } from '../../src/index.js';
 import { redisShared } from '../../src/redis/index.js';
+import { SharedClaims } from '../../src/express/callback-claims.js';
 import { DEFAULT_CLIENT, type MockEmpowerID, startMockEmpowerID } from '../../src/testing/index.js';
 import { type RedisServer, hasRedis, startRedis } from '../helpers/redis.js';
 
@@ -175,6 +176,36 @@ describe.runIf(hasRedis('test/redis/shared.test.ts'))('on a real Redis', () => {
     expect(waited).toBeGreaterThan(900);
     expect(waited).toBeLessThan(1200 + 500);
     client.close();
+  });
+
+  it('callback claims: one holder per state across instances; its outcome is sealed and waited for; a crashed holder delays a duplicate by at most the lock TTL', async () => {
+    const a = await instance({ lockTtlMs: 500 });
+    const b = await instance({ lockTtlMs: 500 });
+    // timeoutMs 100: the lock lives max(lockTtlMs, 3 × timeoutMs + 1000) = 1300 ms.
+    const [claimsA, claimsB] = [new SharedClaims(a.shared, 100), new SharedClaims(b.shared, 100)];
+    const held = await claimsA.take('state-1');
+    expect(held).toBeDefined();
+    expect(await claimsB.take('state-1')).toBeUndefined();
+    const waiting = claimsB.waitFor('state-1');
+    await new Promise((r) => setTimeout(r, 120));
+    await claimsA.record('state-1', { origin: 'pre-login-sid', sessionId: 'signed-in-sid', returnTo: '/me' });
+    await held?.release();
+    expect(await waiting).toEqual({ origin: 'pre-login-sid', sessionId: 'signed-in-sid', returnTo: '/me' });
+    // What Redis holds is sealed: no session id a reader of the database could present.
+    const stored = await a.redis.get('empowerid:callback:state-1');
+    expect(stored).toBeTruthy();
+    expect(stored).not.toContain('signed-in-sid');
+    const ttl = await a.redis.pTTL('empowerid:callback:state-1');
+    expect(ttl).toBeGreaterThan(25_000);
+    expect(ttl).toBeLessThanOrEqual(30_000);
+
+    // A holder that took the claim and died leaves no outcome: the duplicate gives up once the lock expires.
+    expect(await claimsA.take('state-2')).toBeDefined();
+    const started = Date.now();
+    expect(await claimsB.waitFor('state-2')).toBeUndefined();
+    const waited = Date.now() - started;
+    expect(waited).toBeGreaterThan(1100);
+    expect(waited).toBeLessThan(1300 + 500);
   });
 
   it('Redis hung (slow): a command fails after operationTimeoutMs with SharedUnavailableError, never hangs; then it answers again', async () => {
