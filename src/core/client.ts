@@ -511,8 +511,17 @@ export class EmpowerIDClient {
    * await client.forget(session.accessToken, session.refreshToken);
    */
   async forget(...tokens: (string | undefined)[]): Promise<void> {
+    await this.forgetKeys(tokens.flatMap((token) => (token ? [TokenCache.keyFor(token)] : [])));
+  }
+
+  /**
+   * @internal {@link EmpowerIDClient.forget} for tokens known only by their cache keys (SHA-256 of
+   * each token, {@link TokenCache.keyFor}): a back-channel logout ends sessions whose tokens this
+   * instance never held.
+   */
+  async forgetKeys(tokenKeys: readonly string[]): Promise<void> {
     const keys = new Set<string>();
-    for (const token of tokens) if (token) for (const key of this.#signIns.take(TokenCache.keyFor(token))) keys.add(key);
+    for (const tokenKey of tokenKeys) for (const key of this.#signIns.take(tokenKey)) keys.add(key);
     if (keys.size === 0) return;
     const list = [...keys];
     await Promise.all([...this.#revocationListeners].map((listener) => listener(list)));
