@@ -525,10 +525,17 @@ export class EmpowerIDClient {
    * await client.forget(session.accessToken, session.refreshToken);
    */
   async forget(...tokens: (string | undefined)[]): Promise<void> {
-    const keys: string[] = [];
-    for (const token of tokens) if (token) keys.push(TokenCache.keyFor(token));
-    if (keys.length === 0) return;
-    await announceRevocation(this.#provider, keys);
+    await this.forgetKeys(tokens.flatMap((token) => (token ? [TokenCache.keyFor(token)] : [])));
+  }
+
+  /**
+   * @internal {@link EmpowerIDClient.forget} for tokens known only by their cache keys (SHA-256 of
+   * each token, {@link TokenCache.keyFor}): a back-channel logout ends sessions whose tokens this
+   * instance never held.
+   */
+  async forgetKeys(tokenKeys: readonly string[]): Promise<void> {
+    if (tokenKeys.length === 0) return;
+    await announceRevocation(this.#provider, tokenKeys);
   }
 
   /**

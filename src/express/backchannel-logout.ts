@@ -14,7 +14,8 @@ interface SessionStoreLike {
  * POST /backchannel-logout (OpenID Connect Back-Channel Logout 1.0): the IdP posts a signed
  * `logout_token`; every session of that IdP session (`sid`) or user (`sub`) ends, on every instance
  * sharing the same `shared`. Sessions are destroyed in the session store, and marked ended so that
- * a store that still holds one (another instance's memory) cannot bring it back.
+ * a store that still holds one (another instance's memory) cannot bring it back; their tokens are
+ * evicted from the `requireToken()` caches (through `shared`, on every instance).
  */
 export function backchannelLogoutHandler(state: RouterState): RequestHandler[] {
   const { options, client, sessions } = state;
@@ -23,7 +24,7 @@ export function backchannelLogoutHandler(state: RouterState): RequestHandler[] {
     try {
       const body = req.body as Record<string, unknown> | undefined;
       const subject = await verifyLogoutToken(client, options.shared, body?.logout_token);
-      const ids = await sessions.end(subject);
+      const { ids, tokenKeys } = await sessions.end(subject);
       const store = (req as unknown as { sessionStore?: SessionStoreLike }).sessionStore;
       if (store) {
         await Promise.all(
@@ -38,7 +39,10 @@ export function backchannelLogoutHandler(state: RouterState): RequestHandler[] {
           ),
         );
       }
-      log('back-channel logout ended %d session(s)', ids.length);
+      // Their tokens stop being accepted by requireToken() too: every cache of this client forgets
+      // them, and with a shared store so does every instance's.
+      await client.forgetKeys(tokenKeys);
+      log('back-channel logout ended %d session(s), %d token(s) forgotten', ids.length, tokenKeys.length);
       res.status(200).end();
     } catch (err) {
       next(err);

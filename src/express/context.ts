@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { EmpowerIDClient } from '../core/client.js';
+import { TokenCache } from '../core/cache.js';
 import { debug } from '../core/debug.js';
 import type { RefreshCoordinator } from '../core/refresh-coordinator.js';
 import type { SessionIndex } from '../core/session-index.js';
@@ -76,7 +77,11 @@ export function needsRenewal(req: Request, state: RouterState): boolean {
  * share one call. `invalid_grant` ends the sign-in; other failures (IdP down) keep the session
  * and, in silent mode, let the request continue with the token it has.
  */
-export async function refreshSession(req: Request, { options, refresher }: RouterState, mode: 'silent' | 'explicit'): Promise<void> {
+export async function refreshSession(
+  req: Request,
+  { options, refresher, sessions }: RouterState,
+  mode: 'silent' | 'explicit',
+): Promise<void> {
   const current = readState(req, options.sessionKey);
   const refreshToken = current.tokens?.refresh_token;
   if (!refreshToken) {
@@ -85,6 +90,13 @@ export async function refreshSession(req: Request, { options, refresher }: Route
   try {
     const set = await refresher.refresh(refreshToken);
     await saveTokens(req, options.sessionKey, applyTokens(readState(req, options.sessionKey), set), options.shared.sealer);
+    // A back-channel logout evicts the tokens the session holds now, and the ones just replaced.
+    if (current.claims) {
+      await sessions.recordTokens(
+        sessionIdOf(req),
+        tokenKeys(set.access_token, set.refresh_token, current.tokens?.access_token, refreshToken),
+      );
+    }
     log('tokens renewed');
   } catch (err) {
     if (err instanceof OAuthError && (err.error === 'invalid_grant' || err.error === 'invalid_client')) {
@@ -106,7 +118,7 @@ export async function refreshSession(req: Request, { options, refresher }: Route
 
 /**
  * The sign-in's tokens go into the (freshly regenerated) session, sealed, and the session is
- * indexed under the ID token's `sid` and `sub` for back-channel logout.
+ * indexed under the ID token's `sid` and `sub` for back-channel logout, with its tokens' cache keys.
  */
 export async function establishSession(
   req: Request,
@@ -116,7 +128,12 @@ export async function establishSession(
 ): Promise<void> {
   const key = state.options.sessionKey;
   await saveTokens(req, key, { ...applyTokens({}, set), ...extra }, state.options.shared.sealer);
-  if (set.claims) await state.sessions.record(sessionIdOf(req), set.claims);
+  if (set.claims) await state.sessions.record(sessionIdOf(req), set.claims, tokenKeys(set.access_token, set.refresh_token));
+}
+
+/** The cache keys of tokens (SHA-256, what the index keeps), without the absent ones. */
+function tokenKeys(...tokens: (string | undefined)[]): string[] {
+  return tokens.flatMap((token) => (token ? [TokenCache.keyFor(token)] : []));
 }
 
 // Once: without a secret, the tokens are sealed under a key that dies with the process.

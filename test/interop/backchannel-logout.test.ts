@@ -7,7 +7,7 @@ import session from 'express-session';
 import { type JWTPayload, SignJWT, UnsecuredJWT, importJWK } from 'jose';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Shared, empowerid, memoryShared, requiresAuth } from '../../src/index.js';
+import { type EmpowerIDOptions, type Shared, empowerid, memoryShared, requireToken, requiresAuth } from '../../src/index.js';
 import {
   ALICE,
   BASE_URL,
@@ -33,11 +33,12 @@ let appA: Express;
 let appB: Express;
 let storeB: session.MemoryStore;
 
-function buildApp(store: session.Store): Express {
+function buildApp(store: session.Store, overrides: Partial<EmpowerIDOptions> = {}): Express {
   const app = express();
   app.use(session({ store, secret: 'bcl', resave: false, saveUninitialized: false, cookie: { sameSite: 'lax' } }));
-  app.use(empowerid({ ...standardProviderOptions(op), baseURL: BASE_URL, shared, discoveryRetryBaseMs: 20 }));
+  app.use(empowerid({ ...standardProviderOptions(op), baseURL: BASE_URL, shared, discoveryRetryBaseMs: 20, ...overrides }));
   app.get('/me', requiresAuth(), (req, res) => res.json({ user: req.empowerid.user }));
+  app.get('/api', requireToken(), (_req, res) => res.json({ ok: true }));
   return app;
 }
 
@@ -85,6 +86,9 @@ async function logoutToken(claims: JWTPayload, options: { key?: 'provider' | 'fo
   return new SignJWT(base).setProtectedHeader({ alg: 'RS256', kid: String(op.signingKey.kid), typ: 'logout+jwt' }).sign(key);
 }
 
+const introspections = () => op.requests.filter((r) => r.path === '/token/introspection').length;
+const callApi = (app: Express, token: string) => request(app).get('/api').set('Accept', 'application/json').auth(token, { type: 'bearer' });
+
 const post = (token: string | undefined) =>
   request(appB)
     .post('/backchannel-logout')
@@ -109,6 +113,51 @@ describe('back-channel logout from oidc-provider', () => {
     // Instance A's own store still holds the session; it is refused all the same.
     const res = await agentA.get('/me').set('Accept', 'application/json');
     expect(res.status).toBe(401);
+  });
+
+  it("the ended session's access token is no longer answered from requireToken()'s cache", async () => {
+    const browser = new ProviderBrowser(op.issuer);
+    await signIn(request.agent(appA), browser);
+    const accessToken = String(op.lastTokenResponse?.access_token);
+    // Cached on instance B: a second call does not ask the provider.
+    await callApi(appB, accessToken).expect(200);
+    await callApi(appB, accessToken).expect(200);
+    expect(introspections()).toBe(1);
+
+    const confirm = await browser.go(`${op.issuer}/session/end?client_id=${encodeURIComponent(CLIENT_ID)}`);
+    await browser.submit(confirm, { logout: 'yes' }, 'op.logoutForm');
+    expect(op.backchannel.delivered).toBe(1);
+
+    // The provider's answer decides again, not the cache: it revoked the grant with its session.
+    const res = await callApi(appB, accessToken);
+    expect(introspections()).toBe(2);
+    expect(res.status).toBe(401);
+  });
+
+  it('after a refresh, both the new access token and the one it replaced are evicted', async () => {
+    // oidc-provider issues a refresh token only for offline_access with prompt=consent.
+    const withRefresh = buildApp(new session.MemoryStore(), {
+      scope: 'openid profile offline_access',
+      authorizationParams: { prompt: 'consent' },
+    });
+    const agent = request.agent(withRefresh);
+    await signIn(agent, new ProviderBrowser(op.issuer));
+    expect(op.lastTokenResponse?.refresh_token).toEqual(expect.any(String));
+    const first = String(op.lastTokenResponse?.access_token);
+    await agent.post('/refresh').set('Accept', 'application/json').expect(200);
+    const second = String(op.lastTokenResponse?.access_token);
+    expect(second).not.toBe(first);
+    await callApi(appB, first).expect(200);
+    await callApi(appB, second).expect(200);
+    expect(introspections()).toBe(2);
+
+    // A logout_token with sub only: the provider itself revoked nothing, so both tokens are still
+    // active there, and each is asked about again instead of being answered from the cache.
+    await post(await logoutToken({ sid: undefined })).expect(200);
+    await agent.get('/me').set('Accept', 'application/json').expect(401);
+    await callApi(appB, first).expect(200);
+    await callApi(appB, second).expect(200);
+    expect(introspections()).toBe(4);
   });
 
   it('a logout_token with only sub ends every session of that user', async () => {
