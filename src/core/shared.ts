@@ -195,8 +195,8 @@ export class Shared {
   /**
    * The back tier of a token cache: `group` names the client whose answers it holds (the same on
    * every instance: derived from the client's server and id), `variant` its cache settings, and
-   * `scope` who hears its evictions (default `group`; the token caches use the IdP,
-   * {@link providerGroup}, so that a token revoked through one client registration is forgotten
+   * `scope` who hears its evictions (default `group`; the token caches use the IdP's server URL,
+   * so that a token revoked through one client registration is forgotten
    * by the caches of every client of that IdP). An eviction is broadcast to the whole scope:
    * every instance drops its in-process copy and deletes the Redis entry of each group and
    * variant it uses.
