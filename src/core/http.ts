@@ -86,16 +86,7 @@ export function createPooledFetch(options: { connections?: number; timeoutMs?: n
   };
   const raw: RawRequest = async (href, init) => {
     const res = await send(href, init.method, init.headers, init.body);
-    return {
-      status: res.status,
-      headers: {
-        get: (name) => {
-          const v = res.headers[name.toLowerCase()];
-          return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
-        },
-      },
-      text: () => Promise.resolve(res.text),
-    };
+    return new BufferedResponse(res.text, res.status, res.headers, href);
   };
   return Object.assign(pooled, { [kRawRequest]: raw }) as typeof globalThis.fetch;
 }

@@ -39,8 +39,8 @@ export function backchannelLogoutHandler(state: RouterState): RequestHandler[] {
           ),
         );
       }
-      // Their tokens stop being accepted by requireToken() too: every cache of this client forgets
-      // them, and with a shared store so does every instance's.
+      // Their tokens stop being accepted by requireToken() too: every cache of this IdP in the
+      // process forgets them, and with a shared store so does every instance's.
       await client.forgetKeys(tokenKeys);
       log('back-channel logout ended %d session(s), %d token(s) forgotten', ids.length, tokenKeys.length);
       res.status(200).end();
