@@ -41,6 +41,44 @@ switch (scenario) {
     app.get('/', requireToken({ ...idp, shared, cacheMaxEntries: 1 }), handler);
     break;
   }
+  case 'floor': {
+    // The reference a cold guard is measured against: the same two IdP calls (tokeninfo, then
+    // userinfo) written by hand on an undici pool, with no cache, no validation and no error
+    // handling. What the library adds on top of this is its own cost.
+    const { Pool } = await import('undici');
+    const pool = new Pool(new URL(idpUrl).origin, { connections: 64, keepAliveTimeout: 30_000 });
+    const basic = `Basic ${Buffer.from(`${idp.clientId}:${idp.clientSecret}`).toString('base64')}`;
+    const form = { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' };
+    const base = new URL(idpUrl).pathname.replace(/\/$/, '');
+    app.get(
+      '/',
+      async (req, res, next) => {
+        try {
+          const token = req.headers.authorization.slice(7);
+          const info = await pool.request({
+            path: `${base}/oauth/v2/tokeninfo`,
+            method: 'POST',
+            headers: form,
+            body: `token=${encodeURIComponent(token)}`,
+          });
+          const tokenInfo = await info.body.json();
+          if (!tokenInfo.active) return res.status(401).end();
+          const user = await pool.request({
+            path: `${base}/oauth/v2/userinfo`,
+            method: 'POST',
+            headers: form,
+            body: `access_token=${encodeURIComponent(token)}`,
+          });
+          req.profile = await user.body.json();
+          next();
+        } catch (err) {
+          next(err);
+        }
+      },
+      handler,
+    );
+    break;
+  }
   case 'jwt': {
     // The peer users would otherwise pick: a locally verified RS256 JWT (no introspection at all).
     const { auth } = await import('express-oauth2-jwt-bearer');

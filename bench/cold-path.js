@@ -1,13 +1,23 @@
 // Micro-benchmark of requireToken()'s cold path: app-side CPU per uncached verification
 // (tokeninfo + userinfo through the pooled client), with the mock IdP in another process so its
 // CPU is not counted. `npm run bench:cold`.
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { requireToken } from 'empowerid-express';
 import { DEMO_CLIENT, verifyWith } from './direct.js';
 
 const idp = fork(fileURLToPath(new URL('./idp.js', import.meta.url)), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 const { url } = await new Promise((r) => idp.once('message', r));
+// With two cores: this process (the guard) on core 0, the IdP on core 1, as in `npm run bench`.
+if (cpus().length >= 2) {
+  try {
+    execFileSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
+    execFileSync('taskset', ['-cp', '1', String(idp.pid)], { stdio: 'ignore' });
+  } catch {
+    console.log('taskset is missing: the guard and the IdP are not pinned');
+  }
+}
 const call = (msg) =>
   new Promise((resolve) => {
     idp.once('message', resolve);
