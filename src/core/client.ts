@@ -6,7 +6,7 @@ import { type ClientAuthMethod, type ClientOptions, type ResolvedClientConfig, r
 import { basicAuth, clientSecretBasic } from './basic-auth.js';
 import { debug } from './debug.js';
 import { checkPrivateKey, toCryptoKey } from './private-key.js';
-import { readJsonObject, tolerantTokenFetch } from './responses.js';
+import { parseJsonObject, readJsonObject, tolerantTokenFetch } from './responses.js';
 import { safeEqual } from './safe-equal.js';
 import { MetadataSource } from './endpoints.js';
 import * as grants from './grants/index.js';
@@ -191,7 +191,11 @@ export class EmpowerIDClient {
   readonly #metadata: MetadataSource;
   /** The default pool enforces the timeout itself; a caller's fetch gets an abort signal per request. */
   readonly #pooled: boolean;
+  /** The pool's request without the `Response` shim, when the fetch is one of {@link createPooledFetch}'s. */
+  readonly #raw: RawRequest | undefined;
   #introspectionBasic: Promise<string | undefined> | undefined;
+  /** The settled value of `#introspectionBasic`: read without a promise on every later call. */
+  #introspectionAuth: { header: string | undefined } | undefined;
   #basicHeader: string | undefined;
   readonly #revocationListeners = new Set<(keys: readonly string[]) => void | Promise<void>>();
   readonly #signIns = new SignInIndex();
@@ -213,6 +217,7 @@ export class EmpowerIDClient {
     if (this.config.clientAuthMethod === 'private_key_jwt') checkPrivateKey(this.config.privateKey);
     this.#fetch = this.config.fetch ?? defaultFetch(this.config.timeoutMs);
     this.#pooled = this.config.fetch === undefined;
+    this.#raw = (this.#fetch as { [kRawRequest]?: RawRequest })[kRawRequest];
     this.#metadata = new MetadataSource(this.config, this.#fetch);
     this.#provider = providerOf(this.config);
     joinRevocations(this.#provider, this.#revocations);
@@ -423,9 +428,10 @@ export class EmpowerIDClient {
    * if (!info.active) throw new Error('token is not active');
    */
   async introspect(token: string, tokenTypeHint: 'access_token' | 'refresh_token' = 'access_token'): Promise<IntrospectionResponse> {
-    const metadata = await this.#metadata.get();
+    // Once discovered, the metadata is read without a promise: this runs for every uncached token.
+    const metadata = this.#metadata.peek() ?? (await this.#metadata.get());
     const endpoint = this.#need(metadata, 'introspection_endpoint', 'introspection', 'token introspection (requireToken())');
-    const basic = this.#pooled ? await (this.#introspectionBasic ??= this.#basicHeaderFor('basic')) : undefined;
+    const basic = this.#pooled ? (this.#introspectionAuth ?? (await this.#introspectionHeader())).header : undefined;
     if (basic !== undefined) return this.#introspectPooled(metadata, endpoint, basic, token, tokenTypeHint);
     const config = await this.configuration('basic');
     try {
@@ -452,11 +458,12 @@ export class EmpowerIDClient {
   ): Promise<IntrospectionResponse> {
     let response: Response;
     try {
-      response = await this.#fetch(endpoint, {
+      // The default pool always has its raw request; what it answers passes for a Response.
+      response = (await (this.#raw as RawRequest)(endpoint, {
         method: 'POST',
         headers: { accept: 'application/json', authorization, 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8' },
         body: `token=${formValue(token)}&token_type_hint=${hint}`,
-      });
+      })) as unknown as Response;
     } catch (err) {
       throw mapError(err, 'the tokeninfo endpoint');
     }
@@ -470,6 +477,12 @@ export class EmpowerIDClient {
     } catch (err) {
       throw mapError(err, 'the tokeninfo endpoint');
     }
+  }
+
+  /** The introspection call's Basic header, decided once (after discovery) and then kept. */
+  async #introspectionHeader(): Promise<{ header: string | undefined }> {
+    const header = await (this.#introspectionBasic ??= this.#basicHeaderFor('basic'));
+    return (this.#introspectionAuth = { header });
   }
 
   /** The `Authorization` header of a `flavour` call when it goes out as HTTP Basic; `undefined` otherwise. */
@@ -571,7 +584,28 @@ export class EmpowerIDClient {
    * console.log(profile.email);
    */
   async userinfo(accessToken: string): Promise<UserInfo> {
-    const metadata = await this.metadata();
+    return (await readJsonObject(await this.#userinfoRequest(accessToken), 'the userinfo endpoint')) as UserInfo;
+  }
+
+  /**
+   * @internal {@link EmpowerIDClient.userinfo} for a cache of profiles. `known` is asked first
+   * with the exact text of a successful answer and returns the profile already parsed from that
+   * text, if any: a user's many tokens then cost one JSON parse, not one each. Answers the
+   * profile (fresh and mutable, or `known`'s) with the text it came from.
+   */
+  async userinfoReusing(
+    accessToken: string,
+    known: (text: string) => UserInfo | undefined,
+  ): Promise<{ profile: UserInfo; text: string; reused: boolean }> {
+    const response = await this.#userinfoRequest(accessToken);
+    const text = await response.text().catch(() => '');
+    const seen = response.status >= 200 && response.status < 300 ? known(text) : undefined;
+    if (seen !== undefined) return { profile: seen, text, reused: true };
+    return { profile: parseJsonObject(response, text, 'the userinfo endpoint') as UserInfo, text, reused: false };
+  }
+
+  async #userinfoRequest(accessToken: string): Promise<RawResponse> {
+    const metadata = this.#metadata.peek() ?? (await this.#metadata.get());
     const endpoint = this.#need(metadata, 'userinfo_endpoint', 'userinfo', 'the userinfo profile');
     const headers: Record<string, string> = { accept: 'application/json' };
     let body: string | undefined;
@@ -586,17 +620,14 @@ export class EmpowerIDClient {
     } else {
       headers.authorization = `Bearer ${accessToken}`;
     }
-    let response: RawResponse;
     const init = { method: body === undefined ? 'GET' : 'POST', headers, ...(body !== undefined && { body }) };
     try {
-      const raw = (this.#fetch as { [kRawRequest]?: RawRequest })[kRawRequest];
-      response = raw
-        ? await raw(endpoint, init)
+      return this.#raw
+        ? await this.#raw(endpoint, init)
         : await this.#fetch(endpoint, { ...init, ...(!this.#pooled && { signal: AbortSignal.timeout(this.config.timeoutMs) }) });
     } catch (err) {
       throw mapError(err, 'the userinfo endpoint');
     }
-    return (await readJsonObject(response, 'the userinfo endpoint')) as UserInfo;
   }
 
   /** Stops background discovery retries. */

@@ -12,6 +12,11 @@ export class Interner<T> {
     this.#max = max;
   }
 
+  /** The shared instance under `key`, if there is one. */
+  find(key: string): T | undefined {
+    return this.#map.get(key);
+  }
+
   /** The shared instance equal to `value` under `key`. */
   get(key: string, value: T): T {
     const found = this.#map.get(key);

@@ -88,6 +88,7 @@ export class TokenVerifier {
   readonly #clock: () => number;
   readonly #strings = new Interner<string>(50_000);
   readonly #profiles = new Interner<UserInfo>(10_000);
+  readonly #knownProfile = (text: string): UserInfo | undefined => this.#profiles.find(text);
   readonly #profileFlights = new Map<string, Promise<TokenFacts>>();
   /** The same facts without the profile, for guards that did not ask for it. */
   readonly #bare = new WeakMap<TokenFacts, VerifiedToken>();
@@ -194,7 +195,7 @@ export class TokenVerifier {
   }
 
   async #load(token: string, withProfile: boolean): Promise<{ value: TokenFacts; ttlMs: number }> {
-    const early = withProfile && this.#concurrentUserinfo ? this.client.userinfo(token) : undefined;
+    const early = withProfile && this.#concurrentUserinfo ? this.#userinfo(token) : undefined;
     // Read only once tokeninfo has spoken: an unread failure must not surface as unhandled.
     early?.catch(() => {});
     let info: IntrospectionResponse;
@@ -245,16 +246,24 @@ export class TokenVerifier {
 
   async #fetchProfile(token: string, facts: TokenFacts, started?: Promise<UserInfo>): Promise<TokenFacts> {
     try {
-      const fetched = await (started ?? this.client.userinfo(token));
-      // Shared between entries and requests, so frozen: one handler cannot change another's view.
-      if (Array.isArray(fetched.business_role_locations)) Object.freeze(fetched.business_role_locations);
-      const profile = this.#profiles.get(JSON.stringify(fetched), Object.freeze(fetched));
+      const profile = await (started ?? this.#userinfo(token));
       return { tokenInfo: facts.tokenInfo, profile, until: facts.until };
     } catch (err) {
       // The IdP's own word that the token is no good: remembered like an inactive answer.
       if (err instanceof OAuthError && (err.error === 'invalid_token' || err.status === 401)) return INACTIVE;
       throw asServiceError(err, 'userinfo');
     }
+  }
+
+  /**
+   * The profile, shared by every entry whose userinfo answer had the same text (a user's many
+   * tokens): parsed once, and frozen so one handler cannot change another's view.
+   */
+  async #userinfo(token: string): Promise<UserInfo> {
+    const { profile, text, reused } = await this.client.userinfoReusing(token, this.#knownProfile);
+    if (reused) return profile;
+    if (Array.isArray(profile.business_role_locations)) Object.freeze(profile.business_role_locations);
+    return this.#profiles.get(text, Object.freeze(profile));
   }
 }
 

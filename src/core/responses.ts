@@ -33,7 +33,11 @@ export function tolerantTokenFetch(fetch: typeof globalThis.fetch, tokenEndpoint
 
 /** Reads a JSON object answer, mapping OAuth errors and garbage to coded errors. */
 export async function readJsonObject(response: RawResponse, where: string): Promise<Record<string, unknown>> {
-  const text = await response.text().catch(() => '');
+  return parseJsonObject(response, await response.text().catch(() => ''), where);
+}
+
+/** {@link readJsonObject} for an answer whose body `text` was already read. */
+export function parseJsonObject(response: Omit<RawResponse, 'text'>, text: string, where: string): Record<string, unknown> {
   let json: unknown;
   try {
     json = text ? JSON.parse(text) : undefined;

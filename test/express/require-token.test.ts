@@ -150,6 +150,32 @@ describe('requireToken(): the cache', () => {
     expect(guard.verifier?.stats()).toMatchObject({ hits: 1, entries: 1 });
   });
 
+  it.each([false, true])(
+    "a user's tokens share one frozen profile, another user's is their own (concurrentUserinfo: %s)",
+    async (concurrentUserinfo) => {
+      const { guard } = api({ concurrentUserinfo });
+      const verifier = guard.verifier!;
+      const [a1, a2, b1] = await Promise.all([token(), token(), token({ username: 'bob' })]);
+      const first = await verifier.verify(a1);
+      const second = await verifier.verify(a2);
+      const bob = await verifier.verify(b1);
+      expect(mock.counts.userinfo).toBe(3); // every token is still asked about: sharing is not caching
+      expect(second.profile).toBe(first.profile);
+      expect(first.profile).toMatchObject({ username: 'alice' });
+      expect(bob.profile).toMatchObject({ username: 'bob' });
+      expect(bob.profile).not.toBe(first.profile);
+      for (const p of [first.profile, bob.profile]) {
+        expect(Object.isFrozen(p)).toBe(true);
+        expect(Object.isFrozen(p?.business_role_locations)).toBe(true);
+      }
+      // The client's own userinfo() is not the cache's: a fresh object the caller may change.
+      const mine = await verifier.client.userinfo(a1);
+      expect(mine).toEqual(first.profile);
+      expect(mine).not.toBe(first.profile);
+      expect(Object.isFrozen(mine)).toBe(false);
+    },
+  );
+
   it('an entry expires at the token exp', async () => {
     const t = await token({ ttl: 100 });
     const { app } = api({ clockToleranceSeconds: 0 });
