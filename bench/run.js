@@ -76,6 +76,7 @@ const [warmToken] = (await call(idp, { type: 'mint', count: 1 })).tokens;
 const scenarios = [
   { key: 'bare', name: 'bare Express route' },
   { key: 'noop', name: 'bare route + an empty pass-through middleware' },
+  { key: 'attach', name: 'bare route + a middleware that sets one property on req' },
   { key: 'warm', name: 'requireToken(), warm (every request a cache hit)' },
   { key: 'cold', name: 'requireToken(), cold (a new token every request)' },
   { key: 'floor', name: 'hand-written tokeninfo + userinfo on an undici pool, no cache (reference)' },

@@ -355,6 +355,28 @@ describe('requireToken() inside an app that mounted empowerid()', () => {
     expect(res.body.error_description).toMatch(/empowerid\(/);
   });
 
+  it("behind empowerid(), the guard adds the token's answer to the session's req.empowerid instead of replacing it", async () => {
+    const app = buildApp(mock);
+    app.get('/api/both', requireToken(), (req, res) =>
+      res.json({
+        signedIn: req.empowerid.isAuthenticated(),
+        user: req.empowerid.user?.sub,
+        profile: req.empowerid.profile?.username,
+        active: req.empowerid.tokenInfo?.active,
+      }),
+    );
+    const agent = request.agent(app);
+    mock.setAutoLogin('alice');
+    await signIn(agent);
+    mock.setAutoLogin(false);
+    const t = await token({ username: 'bob' });
+    const res = await agent.get('/api/both').set('Authorization', `Bearer ${t}`).expect(200);
+    expect(res.body).toEqual({ signedIn: true, user: 'alice', profile: 'bob', active: true });
+    // Without a browser session, the router's context says so, and still carries the token's answer.
+    const api = await request(app).get('/api/both').set('Authorization', `Bearer ${t}`).expect(200);
+    expect(api.body).toEqual({ signedIn: false, profile: 'bob', active: true });
+  });
+
   it('a browser session and an API token in one app', async () => {
     const app = buildApp(mock);
     const agent = request.agent(app);
