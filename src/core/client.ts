@@ -193,8 +193,7 @@ export class EmpowerIDClient {
   readonly #pooled: boolean;
   /** The pool's request without the `Response` shim, when the fetch is one of {@link createPooledFetch}'s. */
   readonly #raw: RawRequest | undefined;
-  #introspectionBasic: Promise<string | undefined> | undefined;
-  /** The settled value of `#introspectionBasic`: read without a promise on every later call. */
+  /** How introspection authenticates, once decided (after discovery): read without a promise after that. */
   #introspectionAuth: { header: string | undefined } | undefined;
   #basicHeader: string | undefined;
   readonly #revocationListeners = new Set<(keys: readonly string[]) => void | Promise<void>>();
@@ -431,8 +430,9 @@ export class EmpowerIDClient {
     // Once discovered, the metadata is read without a promise: this runs for every uncached token.
     const metadata = this.#metadata.peek() ?? (await this.#metadata.get());
     const endpoint = this.#need(metadata, 'introspection_endpoint', 'introspection', 'token introspection (requireToken())');
-    const basic = this.#pooled ? (this.#introspectionAuth ?? (await this.#introspectionHeader())).header : undefined;
-    if (basic !== undefined) return this.#introspectPooled(metadata, endpoint, basic, token, tokenTypeHint);
+    const raw = this.#pooled ? this.#raw : undefined;
+    const basic = raw && (this.#introspectionAuth ??= { header: await this.#basicHeaderFor('basic') }).header;
+    if (raw && basic !== undefined) return this.#introspectPooled(raw, metadata, endpoint, basic, token, tokenTypeHint);
     const config = await this.configuration('basic');
     try {
       return (await oidc.tokenIntrospection(config, token, { token_type_hint: tokenTypeHint })) as IntrospectionResponse;
@@ -450,6 +450,7 @@ export class EmpowerIDClient {
    * content type, a JSON object with a boolean `active`.
    */
   async #introspectPooled(
+    raw: RawRequest,
     metadata: oidc.ServerMetadata,
     endpoint: string,
     authorization: string,
@@ -458,8 +459,8 @@ export class EmpowerIDClient {
   ): Promise<IntrospectionResponse> {
     let response: Response;
     try {
-      // The default pool always has its raw request; what it answers passes for a Response.
-      response = (await (this.#raw as RawRequest)(endpoint, {
+      // What the pool's raw request answers passes for a Response (see BufferedResponse).
+      response = (await raw(endpoint, {
         method: 'POST',
         headers: { accept: 'application/json', authorization, 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8' },
         body: `token=${formValue(token)}&token_type_hint=${hint}`,
@@ -479,22 +480,12 @@ export class EmpowerIDClient {
     }
   }
 
-  /** The introspection call's Basic header, decided once (after discovery) and then kept. */
-  async #introspectionHeader(): Promise<{ header: string | undefined }> {
-    const header = await (this.#introspectionBasic ??= this.#basicHeaderFor('basic'));
-    return (this.#introspectionAuth = { header });
-  }
-
   /** The `Authorization` header of a `flavour` call when it goes out as HTTP Basic; `undefined` otherwise. */
   async #basicHeaderFor(flavour: Flavour): Promise<string | undefined> {
-    try {
-      const c = this.config;
-      if (!this.#sendsBasic(flavour, this.#method(await this.#metadata.get()))) return undefined;
-      return basicAuth(c.clientId, c.clientSecret ?? '', c.basicEncoding);
-    } catch (err) {
-      this.#introspectionBasic = undefined; // discovery or the method choice failed: decide again next time
-      throw err;
-    }
+    // Nothing is kept when discovery or the method choice fails: the next call decides again.
+    const c = this.config;
+    if (!this.#sendsBasic(flavour, this.#method(await this.#metadata.get()))) return undefined;
+    return basicAuth(c.clientId, c.clientSecret ?? '', c.basicEncoding);
   }
 
   #sendsBasic(flavour: Flavour, method: ClientAuthMethod): boolean {
